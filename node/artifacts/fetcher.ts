@@ -1,0 +1,122 @@
+import type { Logger, PeerId } from '@libp2p/interface'
+import { CID } from 'multiformats/cid'
+import { ARTIFACT_FRAME_BYTES, ARTIFACT_PROTOCOL, ARTIFACT_TIMEOUT_MS, ArtifactHeader } from '../../protocol/artifact/index.ts'
+import type { CircuitManifest } from '../../protocol/artifact/manifest.ts'
+import { framed } from '../../protocol/codec/frames.ts'
+import { errorMessage, ZkpError } from '../../protocol/errors.ts'
+import type { ZkpHost } from '../network/host.ts'
+import type { ArtifactStore } from './artifact-store.ts'
+
+export interface FetcherComponents {
+  host: ZkpHost
+  artifacts: ArtifactStore
+  log: Logger
+}
+
+/** How long to look for providers in the DHT before giving up on an artifact. */
+const FIND_PROVIDERS_MS = 10_000
+const MAX_PROVIDERS = 8
+
+/**
+ * Fetches artifacts by CID: first from the peers the caller hints at (the requester of a task holds its
+ * circuit), then from providers found in the DHT. Every artifact is hash-checked before it is kept, and once
+ * held it is announced in the DHT so that later provers can fetch from us.
+ */
+export class ArtifactFetcher {
+  private readonly inflight = new Map<string, Promise<void>>()
+
+  constructor(private readonly c: FetcherComponents) {}
+
+  /** Makes sure every artifact of a circuit is held locally; returns its manifest. */
+  async fetchCircuit(circuitId: string, hints: PeerId[], signal?: AbortSignal): Promise<CircuitManifest> {
+    await this.fetch(circuitId, hints, signal)
+    const manifest = await this.c.artifacts.manifest(circuitId)
+    if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing after fetch`)
+    await Promise.all([manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, hints, signal)))
+    return manifest
+  }
+
+  /** Fetches one artifact unless already held; concurrent calls for the same CID share one download. */
+  async fetch(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<void> {
+    if (await this.c.artifacts.has(cid)) return
+    let pending = this.inflight.get(cid)
+    if (pending === undefined) {
+      pending = this.download(cid, hints, signal).finally(() => this.inflight.delete(cid))
+      this.inflight.set(cid, pending)
+    }
+    await pending
+  }
+
+  /** Announces that we hold `cid`; best effort (provide resolves even when it reached nobody). */
+  async provide(cid: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.c.host.contentRouting.provide(CID.parse(cid), { signal: signal ?? AbortSignal.timeout(10_000) })
+    } catch (err) {
+      this.c.log('provide %s: %s', cid, errorMessage(err))
+    }
+  }
+
+  private async download(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<void> {
+    const tried = new Set<string>()
+    const errors: string[] = []
+    const attempt = async (peer: PeerId): Promise<boolean> => {
+      if (tried.has(peer.toString()) || peer.equals(this.c.host.peerId)) return false
+      tried.add(peer.toString())
+      try {
+        await this.downloadFrom(peer, cid, signal)
+        return true
+      } catch (err) {
+        errors.push(`${peer.toString().slice(-8)}: ${errorMessage(err)}`)
+        return false
+      }
+    }
+    for (const peer of hints) if (await attempt(peer)) return this.afterDownload(cid)
+    for await (const peer of this.providers(cid, signal)) if (await attempt(peer)) return this.afterDownload(cid)
+    throw new ZkpError('NOT_FOUND', `no peer could supply ${cid} (${errors.join('; ') || 'no providers'})`, { cid })
+  }
+
+  private async afterDownload(cid: string): Promise<void> {
+    void this.provide(cid)
+  }
+
+  private async *providers(cid: string, signal?: AbortSignal): AsyncGenerator<PeerId> {
+    const timeout = AbortSignal.timeout(FIND_PROVIDERS_MS)
+    const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    let n = 0
+    try {
+      for await (const p of this.c.host.contentRouting.findProviders(CID.parse(cid), { signal: s })) {
+        yield p.id
+        if (++n >= MAX_PROVIDERS) return
+      }
+    } catch (err) {
+      this.c.log('findProviders %s: %s', cid, errorMessage(err))
+    }
+  }
+
+  private async downloadFrom(peer: PeerId, cid: string, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(ARTIFACT_TIMEOUT_MS)
+    const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    const stream = await this.c.host.dialProtocol(peer, ARTIFACT_PROTOCOL, { signal: s })
+    const f = framed(stream, ARTIFACT_FRAME_BYTES)
+    try {
+      await f.write({ cid }, { signal: s })
+      const header = await f.read(ArtifactHeader, 'artifact header', { signal: s })
+      if (header.status !== 'ok') throw new ZkpError('NOT_FOUND', `${header.status}: ${header.reason}`)
+      const size = header.size
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        let got = 0
+        while (got < size) {
+          const chunk = await f.readBytes({ signal: s })
+          got += chunk.byteLength
+          yield chunk
+        }
+      }
+      await this.c.artifacts.write(cid, size, chunks())
+      await f.close()
+      this.c.log('fetched %s (%d bytes) from %p', cid, size, peer)
+    } catch (err) {
+      f.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import type { Logger, PeerId } from '@libp2p/interface'
+import { toHex } from '../../protocol/codec/hash.ts'
+import { errorMessage, isZkpError } from '../../protocol/errors.ts'
+import {
+  Ask,
+  Award,
+  Bid,
+  Result,
+  type SignedAsk,
+  type SignedAward,
+  type SignedBid,
+  type SignedResult,
+} from '../../protocol/task/messages.ts'
+import { validateAsk, validateAward, validateBid, validateResult, type Verdict } from '../../protocol/task/validate.ts'
+import { type GossipType, topicsFor } from '../../protocol/topics/topic.ts'
+import type { ZkpHost } from '../network/host.ts'
+import type { Repositories } from '../store/repositories.ts'
+
+export interface GossipHandlers {
+  ask(ask: SignedAsk, from: PeerId): void | Promise<void>
+  bid(bid: SignedBid, from: PeerId): void | Promise<void>
+  award(award: SignedAward, from: PeerId): void | Promise<void>
+  result(result: SignedResult, from: PeerId): void | Promise<void>
+}
+
+export interface GossipComponents {
+  host: ZkpHost
+  repos: Repositories
+  log: Logger
+  network: string
+  now: () => number
+}
+
+/** Counts of validation verdicts, by type and code: what /metrics and tests read. */
+export type GossipCounters = Record<string, number>
+
+type Decoded =
+  | { type: 'ask'; msg: SignedAsk }
+  | { type: 'bid'; msg: SignedBid }
+  | { type: 'award'; msg: SignedAward }
+  | { type: 'result'; msg: SignedResult }
+
+const TO_GOSSIPSUB: Record<Verdict['result'], TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+}
+
+/**
+ * The four gossip topics of one network. Each message is decoded and checked by its pure validator inside
+ * gossipsub's topic validator, so a REJECT both drops the message and counts against the peer in gossipsub's
+ * score. Accepted messages are dispatched to the handlers (which the node wires to its services).
+ */
+export class Gossip {
+  readonly topics: Record<GossipType, string>
+  readonly counters: GossipCounters = {}
+  private readonly byTopic: Map<string, GossipType>
+  private handlers: GossipHandlers | undefined
+  private started = false
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    void this.dispatch(evt.detail)
+  }
+
+  constructor(private readonly c: GossipComponents) {
+    this.topics = topicsFor(c.network)
+    this.byTopic = new Map(Object.entries(this.topics).map(([type, topic]) => [topic, type as GossipType]))
+  }
+
+  start(handlers: GossipHandlers): void {
+    if (this.started) return
+    this.started = true
+    this.handlers = handlers
+    const pubsub = this.c.host.services.pubsub
+    for (const [topic, type] of this.byTopic) {
+      pubsub.topicValidators.set(topic, async (_peer, message) => TO_GOSSIPSUB[(await this.validate(type, message.data)).result])
+      pubsub.subscribe(topic)
+    }
+    pubsub.addEventListener('message', this.onMessage)
+  }
+
+  stop(): void {
+    if (!this.started) return
+    this.started = false
+    const pubsub = this.c.host.services.pubsub
+    pubsub.removeEventListener('message', this.onMessage)
+    for (const topic of this.byTopic.keys()) {
+      pubsub.unsubscribe(topic)
+      pubsub.topicValidators.delete(topic)
+    }
+    this.handlers = undefined
+  }
+
+  async publishAsk(ask: SignedAsk): Promise<void> {
+    await this.publish('ask', Ask.encode(ask))
+  }
+
+  async publishBid(bid: SignedBid): Promise<void> {
+    await this.publish('bid', Bid.encode(bid))
+  }
+
+  async publishAward(award: SignedAward): Promise<void> {
+    await this.publish('award', Award.encode(award))
+  }
+
+  async publishResult(result: SignedResult): Promise<void> {
+    await this.publish('result', Result.encode(result))
+  }
+
+  /** Decodes and validates one message; the verdict is counted and returned. Never throws. */
+  async validate(type: GossipType, data: Uint8Array): Promise<Verdict> {
+    let verdict: Verdict
+    try {
+      verdict = await this.check(decodeAs(type, data))
+    } catch (err) {
+      // Undecodable or schema-violating bytes can never become valid.
+      verdict = { result: 'reject', code: 'INCONSISTENT', reason: errorMessage(err) }
+      if (!isZkpError(err)) this.c.log.error('validator for %s threw: %s', type, errorMessage(err))
+    }
+    const key = verdict.result === 'accept' ? `${type}.accept` : `${type}.${verdict.result}.${verdict.code}`
+    this.counters[key] = (this.counters[key] ?? 0) + 1
+    if (verdict.result !== 'accept') this.c.log('%s %s: %s', type, verdict.result, verdict.reason)
+    return verdict
+  }
+
+  private async check(d: Decoded): Promise<Verdict> {
+    const ctx = { network: this.c.network, now: this.c.now() }
+    switch (d.type) {
+      case 'ask':
+        return validateAsk(d.msg, ctx)
+      case 'bid':
+        return validateBid(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
+      case 'award':
+        return validateAward(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
+      case 'result':
+        return validateResult(d.msg, ctx)
+    }
+  }
+
+  private async publish(type: GossipType, data: Uint8Array): Promise<void> {
+    try {
+      await this.c.host.services.pubsub.publish(this.topics[type], data)
+    } catch (err) {
+      // With no peers yet, publishing fails; the message is still stored and the task goes on.
+      this.c.log('publish %s: %s', type, errorMessage(err))
+    }
+  }
+
+  private async dispatch(message: Message): Promise<void> {
+    const type = this.byTopic.get(message.topic)
+    const h = this.handlers
+    if (type === undefined || h === undefined) return
+    const from = message.type === 'signed' ? message.from : undefined
+    try {
+      const d = decodeAs(type, message.data)
+      const peer = from ?? this.c.host.peerId
+      if (d.type === 'ask') await h.ask(d.msg, peer)
+      else if (d.type === 'bid') await h.bid(d.msg, peer)
+      else if (d.type === 'award') await h.award(d.msg, peer)
+      else await h.result(d.msg, peer)
+    } catch (err) {
+      this.c.log.error('handling %s: %s', type, errorMessage(err))
+    }
+  }
+}
+
+function decodeAs(type: GossipType, data: Uint8Array): Decoded {
+  switch (type) {
+    case 'ask':
+      return { type, msg: Ask.decode(data) }
+    case 'bid':
+      return { type, msg: Bid.decode(data) }
+    case 'award':
+      return { type, msg: Award.decode(data) }
+    case 'result':
+      return { type, msg: Result.decode(data) }
+  }
+}

@@ -1,0 +1,72 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { PROTOCOL_PREFIX } from '../../protocol/constants.ts'
+import { sha256 } from '../../protocol/codec/hash.ts'
+
+export interface HostInit {
+  privateKey: PrivateKey
+  listen: string[]
+  announce?: string[]
+  bootstrap: string[]
+  /** Allow peers that share our IP to fill the mesh: needed for local networks and tests. */
+  localNetwork: boolean
+  logger?: ComponentLogger
+}
+
+export type ZkpServices = {
+  pubsub: ReturnType<ReturnType<typeof gossipsub>>
+  dht: ReturnType<ReturnType<typeof kadDHT>>
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: ReturnType<ReturnType<typeof ping>>
+}
+
+export type ZkpHost = Libp2p<ZkpServices>
+
+/** One libp2p host: TCP, noise, yamux, identify, ping, gossipsub and a private kad-dht in server mode. */
+export async function createHost(init: HostInit): Promise<ZkpHost> {
+  const peerDiscovery = init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 100 })] : []
+  return createLibp2p({
+    privateKey: init.privateKey,
+    start: false,
+    ...(init.logger !== undefined ? { logger: init.logger } : {}),
+    addresses: { listen: init.listen, announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: {
+      maxConnections: 300,
+      // Local networks dial in bursts from one IP; the defaults would refuse them.
+      inboundConnectionThreshold: init.localNetwork ? 10_000 : 5,
+      maxIncomingPendingConnections: init.localNetwork ? 1_000 : 10,
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: `${PROTOCOL_PREFIX}/kad/1.0.0`,
+        clientMode: false,
+        // Loopback and private addresses are what a local network has; the default mapper drops them.
+        peerInfoMapper: passthroughMapper,
+      }),
+      pubsub: gossipsub({
+        // Messages carry their own application signatures; gossipsub's envelope would add nothing.
+        globalSignaturePolicy: StrictNoSign,
+        msgIdFn: (msg) => sha256(msg.data),
+        fallbackToFloodsub: false,
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        scoreParams: init.localNetwork ? { IPColocationFactorWeight: 0 } : {},
+      }),
+    },
+  })
+}

@@ -1,0 +1,242 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createArtifactHandler } from '../protocol/artifact/handler.ts'
+import { ARTIFACT_PROTOCOL } from '../protocol/artifact/index.ts'
+import { toHex } from '../protocol/codec/hash.ts'
+import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
+import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
+import { Ask, Bid, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../protocol/task/messages.ts'
+import { ArtifactStore } from './artifacts/artifact-store.ts'
+import { ArtifactFetcher } from './artifacts/fetcher.ts'
+import { type NodeConfig, type NodeConfigInput, parseConfig } from './config.ts'
+import { NodeEvents } from './events.ts'
+import { Gossip } from './gossip/gossip.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { Ledger } from './ledger/ledger.ts'
+import { createHost, type ZkpHost } from './network/host.ts'
+import { SnarkjsWorker } from './prover/snarkjs-worker.ts'
+import { createRepositories, type Repositories, roundKey } from './store/repositories.ts'
+import { Store } from './store/store.ts'
+import { Prover } from './task/prover.ts'
+import { Requester, type SubmitRequest } from './task/requester.ts'
+
+export interface ZkpNodeOptions {
+  logger?: ComponentLogger
+  now?: () => number
+}
+
+/**
+ * One zkp-node: a libp2p host, a LevelDB store, the ledger, and the requester and/or prover roles. This is the
+ * one place that wires components together. start() and stop() are idempotent; stop() releases every handle
+ * (timers, child processes, sockets, LevelDB last) so the process can exit.
+ */
+export class ZkpNode {
+  readonly config: NodeConfig
+  readonly events = new NodeEvents()
+  private readonly logger: ComponentLogger
+  private readonly log: Logger
+  readonly now: () => number
+  private state: 'stopped' | 'starting' | 'started' | 'stopping' = 'stopped'
+  private parts: Parts | undefined
+
+  constructor(config: NodeConfigInput, options: ZkpNodeOptions = {}) {
+    this.config = parseConfig(config)
+    this.logger = options.logger ?? defaultLogger()
+    this.log = this.logger.forComponent('zkp:node')
+    this.now = options.now ?? Date.now
+  }
+
+  get started(): boolean {
+    return this.state === 'started'
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'stopped') return
+    this.state = 'starting'
+    try {
+      this.parts = await this.assemble()
+      await this.startParts(this.parts)
+      this.state = 'started'
+      this.log('started %s on %s', this.parts.peerId, this.parts.host.getMultiaddrs().join(' '))
+    } catch (err) {
+      this.state = 'started'
+      await this.stop()
+      throw err
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return
+    this.state = 'stopping'
+    const p = this.parts
+    this.parts = undefined
+    if (p !== undefined) {
+      p.requester?.stop()
+      p.prover?.stop()
+      p.gossip.stop()
+      if (p.host.status === 'started') {
+        await p.host.unhandle([ARTIFACT_PROTOCOL, INPUT_PROTOCOL, PROOF_PROTOCOL]).catch(() => {})
+        await p.host.stop()
+      }
+      await Promise.all([p.proveWorker?.stop(), p.verifyWorker?.stop()])
+      await p.store.close()
+    }
+    this.state = 'stopped'
+  }
+
+  // --- what embedders (API, CLI, tests, simulator) use -------------------------------------------------------
+
+  get peerId(): string {
+    return this.mustParts().peerId
+  }
+
+  get multiaddrs(): Multiaddr[] {
+    return this.mustParts().host.getMultiaddrs()
+  }
+
+  get host(): ZkpHost {
+    return this.mustParts().host
+  }
+
+  get ledger(): Ledger {
+    return this.mustParts().ledger
+  }
+
+  get repos(): Repositories {
+    return this.mustParts().repos
+  }
+
+  get artifacts(): ArtifactStore {
+    return this.mustParts().artifacts
+  }
+
+  get gossip(): Gossip {
+    return this.mustParts().gossip
+  }
+
+  /** Imports a circuit build directory and announces it in the DHT; returns the circuit id. */
+  async addCircuit(dir: string): Promise<string> {
+    const p = this.mustParts()
+    const { circuitId, manifest } = await p.artifacts.importCircuit(dir)
+    await p.repos.circuits.put(circuitId, new Uint8Array())
+    for (const cid of [circuitId, manifest.wasm, manifest.zkey, manifest.vkey]) void p.fetcher.provide(cid)
+    return circuitId
+  }
+
+  async submit(req: SubmitRequest): Promise<string> {
+    const r = this.mustParts().requester
+    if (r === undefined) throw new Error('this node does not have the requester role')
+    return r.submit(req)
+  }
+
+  // --- wiring -----------------------------------------------------------------------------------------------
+
+  private mustParts(): Parts {
+    if (this.parts === undefined) throw new Error('node is not started')
+    return this.parts
+  }
+
+  private async assemble(): Promise<Parts> {
+    const cfg = this.config
+    await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
+    const privateKey = await loadOrCreateIdentity(cfg.dataDir)
+    const store = new Store(join(cfg.dataDir, 'db'))
+    await store.open()
+    try {
+      const repos = createRepositories(store)
+      const artifacts = new ArtifactStore(join(cfg.dataDir, 'artifacts'))
+      await artifacts.init()
+      const host = await createHost({
+        privateKey,
+        listen: cfg.listen,
+        announce: cfg.announce,
+        bootstrap: cfg.bootstrap,
+        localNetwork: cfg.localNetwork,
+        logger: this.logger,
+      })
+      const peerId = host.peerId.toString()
+      const log = (name: string) => this.logger.forComponent(`zkp:${name}`)
+      const ledger = new Ledger({ repos, log: log('ledger') })
+      const gossip = new Gossip({ host, repos, log: log('gossip'), network: cfg.network, now: this.now })
+      const fetcher = new ArtifactFetcher({ host, artifacts, log: log('fetch') })
+      const common = { privateKey, peerId, network: cfg.network, repos, gossip, artifacts, events: this.events, now: this.now }
+      const isRequester = cfg.roles.includes('requester')
+      const isProver = cfg.roles.includes('prover')
+      const verifyWorker = isRequester ? new SnarkjsWorker('verifier', log('verifier')) : undefined
+      const proveWorker = isProver ? new SnarkjsWorker('prover', log('prover-worker')) : undefined
+      const requester =
+        verifyWorker === undefined
+          ? undefined
+          : new Requester({ ...common, store, ledger, verifier: verifyWorker, log: log('requester') }, { weights: cfg.weights })
+      const prover =
+        proveWorker === undefined
+          ? undefined
+          : new Prover({ ...common, host, fetcher, worker: proveWorker, log: log('prover') }, cfg.prover)
+      return { privateKey, peerId, store, repos, artifacts, host, ledger, gossip, fetcher, requester, prover, verifyWorker, proveWorker }
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
+
+  private async startParts(p: Parts): Promise<void> {
+    await p.ledger.load()
+    await Promise.all([p.verifyWorker?.start(), p.proveWorker?.start()])
+    await p.host.start()
+    await p.host.handle(ARTIFACT_PROTOCOL, createArtifactHandler({ artifacts: p.artifacts, log: this.logger.forComponent('zkp:artifact') }), {
+      maxInboundStreams: 32,
+    })
+    if (p.requester !== undefined) {
+      await p.host.handle(INPUT_PROTOCOL, p.requester.handleInput, { maxInboundStreams: 64 })
+      await p.host.handle(PROOF_PROTOCOL, p.requester.handleProof, { maxInboundStreams: 64 })
+    }
+    p.gossip.start({
+      ask: (ask) => this.onAsk(p, ask),
+      bid: (bid) => this.onBid(p, bid),
+      award: (award) => this.onAward(p, award),
+      result: (result) => this.onResult(p, result),
+    })
+    p.prover?.start()
+    await p.requester?.start()
+  }
+
+  // Every node keeps what it accepts from gossip, so it can validate later messages and audit awards.
+  private async onAsk(p: Parts, ask: SignedAsk): Promise<void> {
+    const taskId = toHex(Ask.id(ask))
+    if (!(await p.repos.asks.has(taskId))) await p.repos.asks.put(taskId, ask)
+    await p.prover?.onAsk(ask)
+  }
+
+  private async onBid(p: Parts, bid: SignedBid): Promise<void> {
+    await p.repos.bids.put(`${toHex(bid.body.taskId)}/${toHex(Bid.id(bid))}`, bid)
+    await p.requester?.onBid(bid)
+  }
+
+  private async onAward(p: Parts, award: SignedAward): Promise<void> {
+    await p.repos.awards.put(roundKey(toHex(award.body.taskId), award.body.round), award)
+    await p.prover?.onAward(award)
+  }
+
+  private async onResult(p: Parts, result: SignedResult): Promise<void> {
+    await p.ledger.apply(result)
+  }
+}
+
+interface Parts {
+  privateKey: PrivateKey
+  peerId: string
+  store: Store
+  repos: Repositories
+  artifacts: ArtifactStore
+  host: ZkpHost
+  ledger: Ledger
+  gossip: Gossip
+  fetcher: ArtifactFetcher
+  requester: Requester | undefined
+  prover: Prover | undefined
+  verifyWorker: SnarkjsWorker | undefined
+  proveWorker: SnarkjsWorker | undefined
+}

@@ -1,0 +1,53 @@
+import { decode, encode } from '../../protocol/codec/cbor.ts'
+import { Ask, Award, Bid, Result, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../../protocol/task/messages.ts'
+import type { ProverJob } from '../task/prover-job.ts'
+import type { TaskRecord } from '../task/task-record.ts'
+import { type Codec, Repository } from './repository.ts'
+import type { Store } from './store.ts'
+
+const LOCAL_RECORD_BYTES = 8 * 1024 * 1024
+
+/** Our own records: CBOR, size-checked on the way back in. */
+function localCodec<T>(): Codec<T> {
+  return { encode: (v) => encode(v), decode: (b) => decode(b, LOCAL_RECORD_BYTES, 'stored record') as T }
+}
+
+const raw: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
+
+/**
+ * Every entity the node keeps, one key prefix each. Signed messages are stored in their wire form so that they
+ * stay verifiable and can be relayed or audited later.
+ */
+export interface Repositories {
+  /** ask/<taskId> */
+  asks: Repository<SignedAsk>
+  /** bid/<taskId>/<bidId> */
+  bids: Repository<SignedBid>
+  /** award/<taskId>/<round, 2 digits> */
+  awards: Repository<SignedAward>
+  /** result/<resultId>: the reputation ledger */
+  results: Repository<SignedResult>
+  /** task/<taskId>: requester-side task state */
+  tasks: Repository<TaskRecord>
+  /** input/<taskId>: a requester's private inputs, never gossiped */
+  inputs: Repository<Uint8Array>
+  /** job/<taskId>: prover-side work */
+  jobs: Repository<ProverJob>
+  /** circuit/<circuitId>: manifests of circuits this node holds */
+  circuits: Repository<Uint8Array>
+}
+
+export function createRepositories(store: Store): Repositories {
+  return {
+    asks: new Repository(store, 'ask', Ask),
+    bids: new Repository(store, 'bid', Bid),
+    awards: new Repository(store, 'award', Award),
+    results: new Repository(store, 'result', Result),
+    tasks: new Repository(store, 'task', localCodec<TaskRecord>()),
+    inputs: new Repository(store, 'input', raw),
+    jobs: new Repository(store, 'job', localCodec<ProverJob>()),
+    circuits: new Repository(store, 'circuit', raw),
+  }
+}
+
+export const roundKey = (taskIdHex: string, round: number): string => `${taskIdHex}/${String(round).padStart(2, '0')}`

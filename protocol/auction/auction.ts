@@ -1,0 +1,124 @@
+import { LIMITS } from '../constants.ts'
+import { compareBytes, sha256 } from '../codec/hash.ts'
+import { NEUTRAL, PPM, type ReputationFigures } from '../reputation/figures.ts'
+import { Ask, Bid, type SignedAsk, type SignedBid } from '../task/messages.ts'
+
+/** Auction weights in parts per million. price + reputation and success + quality + speed each sum to PPM. */
+export interface AuctionWeights {
+  price: number
+  reputation: number
+  success: number
+  quality: number
+  speed: number
+}
+
+/** The reference design's default: score = 0.7 price + 0.3 reputation; reputation = 0.5 s + 0.3 q + 0.2 v. */
+export const DEFAULT_WEIGHTS: AuctionWeights = {
+  price: 700_000,
+  reputation: 300_000,
+  success: 500_000,
+  quality: 300_000,
+  speed: 200_000,
+}
+
+/** Throws unless the weights are whole ppm figures that sum as they must. */
+export function checkWeights(w: AuctionWeights): AuctionWeights {
+  for (const [k, v] of Object.entries(w)) {
+    if (!Number.isInteger(v) || v < 0 || v > PPM) throw new RangeError(`weights.${k} must be an integer 0..${PPM}`)
+  }
+  if (w.price + w.reputation !== PPM) throw new RangeError(`weights.price + weights.reputation must be ${PPM}`)
+  if (w.success + w.quality + w.speed !== PPM) {
+    throw new RangeError(`weights.success + weights.quality + weights.speed must be ${PPM}`)
+  }
+  return w
+}
+
+/** Reputation as the auction sees it: a lookup that returns undefined for a prover with no history. */
+export type ReputationSnapshot = (prover: string) => ReputationFigures | undefined
+
+export interface RankedBid {
+  bid: SignedBid
+  bidId: Uint8Array
+  /** 0..PPM */
+  priceScore: number
+  /** 0..PPM */
+  reputation: number
+  /** 0..PPM; higher wins. */
+  score: number
+  /** SHA-256(taskId || bidId): breaks equal scores without favouring anyone. */
+  tieBreak: Uint8Array
+}
+
+/** Whether a bid may take part in the auction of `ask`; returns the reason it may not, or undefined. */
+export function ineligibility(ask: SignedAsk, bid: SignedBid, taskId: Uint8Array = Ask.id(ask)): string | undefined {
+  const a = ask.body
+  const b = bid.body
+  if (compareBytes(b.taskId, taskId) !== 0) return 'bid is for another task'
+  if (b.network !== a.network) return 'bid is for another network'
+  if (b.prover === a.requester) return 'requester may not bid on its own ask'
+  if (b.price > a.maxPrice) return 'price over the ask maximum'
+  if (b.createdAt > a.createdAt + a.bidWindowMs) return 'bid after the window closed'
+  if (b.createdAt + LIMITS.clockSkewMs < a.createdAt) return 'bid predates the ask'
+  if (b.estimatedMs > a.provingDeadlineMs) return 'estimate exceeds the proving deadline'
+  return undefined
+}
+
+/**
+ * The eligible bids, one per prover. A prover that bid more than once keeps its cheapest bid, ties by id, so
+ * the choice does not depend on arrival order.
+ */
+export function eligibleBids(ask: SignedAsk, bids: readonly SignedBid[]): Array<{ bid: SignedBid; bidId: Uint8Array }> {
+  const taskId = Ask.id(ask)
+  const best = new Map<string, { bid: SignedBid; bidId: Uint8Array }>()
+  for (const bid of bids) {
+    if (ineligibility(ask, bid, taskId) !== undefined) continue
+    const bidId = Bid.id(bid)
+    const prev = best.get(bid.body.prover)
+    if (
+      prev === undefined ||
+      bid.body.price < prev.bid.body.price ||
+      (bid.body.price === prev.bid.body.price && compareBytes(bidId, prev.bidId) < 0)
+    ) {
+      best.set(bid.body.prover, { bid, bidId })
+    }
+  }
+  return [...best.values()]
+}
+
+/** Price score: 1 at price 0, falling linearly to 0 at the ask's ceiling. */
+export function priceScore(price: bigint, maxPrice: bigint): number {
+  if (maxPrice === 0n) return PPM
+  return Number(((maxPrice - price) * BigInt(PPM)) / maxPrice)
+}
+
+export function reputationScore(f: ReputationFigures, w: AuctionWeights): number {
+  return Math.floor((w.success * f.success + w.quality * f.quality + w.speed * f.speed) / PPM)
+}
+
+/**
+ * The auction: a pure function of (ask, bids, reputation snapshot, weights). Every node computes the same
+ * ranking from the same inputs, whatever order the bids arrived in. Returns at most LIMITS.rankedBids entries,
+ * best first.
+ */
+export function rankBids(
+  ask: SignedAsk,
+  bids: readonly SignedBid[],
+  reputation: ReputationSnapshot,
+  weights: AuctionWeights = DEFAULT_WEIGHTS,
+): RankedBid[] {
+  const taskId = Ask.id(ask)
+  const ranked = eligibleBids(ask, bids).map(({ bid, bidId }): RankedBid => {
+    const ps = priceScore(bid.body.price, ask.body.maxPrice)
+    const rep = reputationScore(reputation(bid.body.prover) ?? NEUTRAL, weights)
+    // Integer arithmetic throughout: products stay below 2^53, so every node gets bit-identical scores.
+    const score = Math.floor((weights.price * ps + weights.reputation * rep) / PPM)
+    return { bid, bidId, priceScore: ps, reputation: rep, score, tieBreak: sha256(taskId, bidId) }
+  })
+  ranked.sort((x, y) => y.score - x.score || compareBytes(x.tieBreak, y.tieBreak))
+  return ranked.slice(0, LIMITS.rankedBids)
+}
+
+/** SHA-256 over the sorted ids of the bids an auction considered: names the bid set in one value. */
+export function bidSetDigest(bidIds: readonly Uint8Array[]): Uint8Array {
+  return sha256(...[...bidIds].sort(compareBytes))
+}
