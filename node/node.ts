@@ -5,10 +5,13 @@ import { defaultLogger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createArtifactHandler } from '../protocol/artifact/handler.ts'
 import { ARTIFACT_PROTOCOL } from '../protocol/artifact/index.ts'
+import { circuitId, decodeManifest, encodeManifest } from '../protocol/artifact/manifest.ts'
 import { toHex } from '../protocol/codec/hash.ts'
+import { ZkpError } from '../protocol/errors.ts'
 import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
 import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
 import { Ask, Bid, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../protocol/task/messages.ts'
+import { topicsFor } from '../protocol/topics/topic.ts'
 import { ArtifactStore } from './artifacts/artifact-store.ts'
 import { ArtifactFetcher } from './artifacts/fetcher.ts'
 import { type NodeConfig, type NodeConfigInput, parseConfig } from './config.ts'
@@ -22,6 +25,7 @@ import { createRepositories, type Repositories, roundKey } from './store/reposit
 import { Store } from './store/store.ts'
 import { Prover } from './task/prover.ts'
 import { Requester, type SubmitRequest } from './task/requester.ts'
+import type { TaskRecord } from './task/task-record.ts'
 
 export interface ZkpNodeOptions {
   logger?: ComponentLogger
@@ -126,16 +130,49 @@ export class ZkpNode {
     return circuitId
   }
 
+  /**
+   * Registers a circuit whose artifacts were uploaded one by one (see the local API): checks the manifest,
+   * that every artifact it names is held, stores it and announces it. Returns the circuit id.
+   */
+  async addManifest(manifestBytes: Uint8Array): Promise<string> {
+    const p = this.mustParts()
+    const manifest = decodeManifest(manifestBytes)
+    for (const [field, cid] of [['wasm', manifest.wasm], ['zkey', manifest.zkey], ['vkey', manifest.vkey]] as const) {
+      if (!(await p.artifacts.has(cid))) throw new ZkpError('BAD_REQUEST', `manifest.${field}: artifact ${cid} is not held; upload it first`)
+    }
+    const id = circuitId(manifest)
+    await p.artifacts.put(encodeManifest(manifest), id)
+    await p.repos.circuits.put(id, new Uint8Array())
+    for (const cid of [id, manifest.wasm, manifest.zkey, manifest.vkey]) void p.fetcher.provide(cid)
+    return id
+  }
+
+  /** A task this node requested, or undefined. */
+  async task(taskId: string): Promise<TaskRecord | undefined> {
+    return this.mustParts().repos.tasks.get(taskId)
+  }
+
+  /** Tasks this node requested, newest first, at most `limit`. */
+  async tasks(limit = 100): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = []
+    for await (const [, t] of this.mustParts().repos.tasks.values()) out.push(t)
+    return out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit)
+  }
+
+  get roles(): readonly string[] {
+    return this.config.roles
+  }
+
   async submit(req: SubmitRequest): Promise<string> {
     const r = this.mustParts().requester
-    if (r === undefined) throw new Error('this node does not have the requester role')
+    if (r === undefined) throw new ZkpError('BAD_REQUEST', 'this node does not have the requester role')
     return r.submit(req)
   }
 
   // --- wiring -----------------------------------------------------------------------------------------------
 
   private mustParts(): Parts {
-    if (this.parts === undefined) throw new Error('node is not started')
+    if (this.parts === undefined) throw new ZkpError('NOT_STARTED', 'node is not started')
     return this.parts
   }
 
@@ -155,6 +192,7 @@ export class ZkpNode {
         announce: cfg.announce,
         bootstrap: cfg.bootstrap,
         localNetwork: cfg.localNetwork,
+        topics: Object.values(topicsFor(cfg.network)),
         logger: this.logger,
       })
       const peerId = host.peerId.toString()
@@ -222,6 +260,7 @@ export class ZkpNode {
 
   private async onResult(p: Parts, result: SignedResult): Promise<void> {
     await p.ledger.apply(result)
+    await p.prover?.onResult(result)
   }
 }
 

@@ -36,8 +36,8 @@ export const LIMITS = {
   artifactChunkBytes: 1024 * 1024,
   /** A control frame on any stream (requests, headers, responses other than artifact chunks). */
   streamFrameBytes: 64 * 1024,
-  /** A price, in the smallest unit of account (fits an EVM uint96). */
-  maxPrice: (1n << 96n) - 1n,
+  /** A price, in the smallest unit of account: a CBOR unsigned integer, so at most 2^64 - 1. */
+  maxPrice: (1n << 64n) - 1n,
   /** The longest bid window a requester may ask for. */
   maxBidWindowMs: 10 * 60 * 1000,
   /** The longest proving deadline a requester may ask for. */

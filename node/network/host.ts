@@ -2,6 +2,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -18,7 +19,25 @@ export interface HostInit {
   bootstrap: string[]
   /** Allow peers that share our IP to fill the mesh: needed for local networks and tests. */
   localNetwork: boolean
+  /** Our gossip topics: each gets score parameters that penalise invalid messages. */
+  topics: string[]
   logger?: ComponentLogger
+}
+
+/**
+ * Topic scoring: only invalid messages (validator REJECT) count, heavily. A market's topics are quiet, so
+ * delivery-rate penalties, which assume steady traffic, would punish honest peers.
+ */
+function topicScore() {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0,
+    firstMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.99,
+  })
 }
 
 export type ZkpServices = {
@@ -65,7 +84,11 @@ export async function createHost(init: HostInit): Promise<ZkpHost> {
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
-        scoreParams: init.localNetwork ? { IPColocationFactorWeight: 0 } : {},
+        scoreParams: {
+          topics: Object.fromEntries(init.topics.map((t) => [t, topicScore()])),
+          // Peers sharing one IP is normal on a local network; elsewhere it is how Sybils look.
+          ...(init.localNetwork ? { IPColocationFactorWeight: 0 } : {}),
+        },
       }),
     },
   })

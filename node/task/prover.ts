@@ -7,7 +7,7 @@ import { toHex } from '../../protocol/codec/hash.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import { INPUT_FRAME_BYTES, INPUT_PROTOCOL, INPUT_TIMEOUT_MS, InputResponse } from '../../protocol/input/index.ts'
 import { PROOF_FRAME_BYTES, PROOF_PROTOCOL, PROOF_TIMEOUT_MS, ProofReceipt } from '../../protocol/proof/index.ts'
-import { Ask, Bid, Delivery, type SignedAsk, type SignedAward } from '../../protocol/task/messages.ts'
+import { Ask, Bid, Delivery, type SignedAsk, type SignedAward, type SignedResult } from '../../protocol/task/messages.ts'
 import type { ArtifactStore } from '../artifacts/artifact-store.ts'
 import type { ArtifactFetcher } from '../artifacts/fetcher.ts'
 import type { NodeEvents } from '../events.ts'
@@ -143,6 +143,19 @@ export class Prover {
       void this.work(next, ask, award, ctl).finally(() => {
         if (this.running.get(taskId) === ctl) this.running.delete(taskId)
       })
+    })
+  }
+
+  /** A result arrived: a task another prover completed is lost to us; our own valid result is settled. */
+  async onResult(result: SignedResult): Promise<void> {
+    const taskId = toHex(result.body.taskId)
+    await this.serial.run(taskId, async () => {
+      const job = await this.c.repos.jobs.get(taskId)
+      if (job === undefined || result.body.verdict !== 'valid') return
+      if (result.body.prover !== this.c.peerId && (job.state === 'bid' || ACTIVE.has(job.state))) {
+        this.running.get(taskId)?.abort(new ZkpError('STALE', 'task completed by another prover'))
+        await this.update(job, { state: 'lost', reason: `completed by ${result.body.prover}` })
+      }
     })
   }
 

@@ -114,9 +114,19 @@ export function rankBids(
     const score = Math.floor((weights.price * ps + weights.reputation * rep) / PPM)
     return { bid, bidId, priceScore: ps, reputation: rep, score, tieBreak: sha256(taskId, bidId) }
   })
-  ranked.sort((x, y) => y.score - x.score || compareBytes(x.tieBreak, y.tieBreak))
+  // Scores are rounded to ppm; where rounding makes two bids equal, the cheaper, then the better reputed, wins,
+  // and only truly equal bids fall to the hash.
+  ranked.sort(
+    (x, y) =>
+      y.score - x.score ||
+      comparePrice(x.bid.body.price, y.bid.body.price) ||
+      y.reputation - x.reputation ||
+      compareBytes(x.tieBreak, y.tieBreak),
+  )
   return ranked.slice(0, LIMITS.rankedBids)
 }
+
+const comparePrice = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** SHA-256 over the sorted ids of the bids an auction considered: names the bid set in one value. */
 export function bidSetDigest(bidIds: readonly Uint8Array[]): Uint8Array {

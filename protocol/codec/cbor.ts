@@ -32,11 +32,25 @@ export function decode(bytes: Uint8Array, maxBytes: number, what = 'message'): u
       limit: maxBytes,
     })
   }
+  let value: unknown
   try {
-    return cborg.decode(bytes, DECODE_OPTIONS)
+    value = cborg.decode(bytes, DECODE_OPTIONS)
   } catch (err) {
     throw new ZkpError('INVALID_ENCODING', `${what} is not valid deterministic CBOR: ${(err as Error).message}`, {}, {
       cause: err,
     })
   }
+  // One value, one encoding: re-encoding must give the same bytes. This rejects unsorted map keys, integers
+  // written as floats and "__proto__" keys (which the decoded object would not carry), so a message cannot
+  // travel as several byte strings.
+  let again: Uint8Array
+  try {
+    again = cborg.encode(value)
+  } catch {
+    again = new Uint8Array()
+  }
+  if (Buffer.compare(again, bytes) !== 0) {
+    throw new ZkpError('INVALID_ENCODING', `${what} is not in canonical CBOR form`)
+  }
+  return value
 }

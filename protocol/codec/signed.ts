@@ -59,7 +59,8 @@ export function defineMessage<S extends z.ZodType>(
     async sign(b: B, key: PrivateKey): Promise<Signed<B>> {
       // Normalise through the schema so that what is signed is exactly what a receiver will rebuild.
       const parsed = parseWith(body, b, type) as B
-      const sig = await key.sign(signingBytes(type, parsed))
+      // Node's crypto returns a Buffer; a plain Uint8Array makes signed and decoded messages compare equal.
+      const sig = new Uint8Array(await key.sign(signingBytes(type, parsed)))
       return { body: parsed, sig }
     },
     encode(msg: Signed<B>): Uint8Array {

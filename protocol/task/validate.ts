@@ -31,6 +31,7 @@ export type ValidationCode =
   | 'SELF_BID'
   | 'OVER_PRICE'
   | 'INCONSISTENT'
+  | 'NOT_AWARDED'
 
 export const ACCEPT: Verdict = { result: 'accept' }
 const ignore = (code: ValidationCode, reason: string): Verdict => ({ result: 'ignore', code, reason })
@@ -68,6 +69,8 @@ export async function validateBid(bid: SignedBid, ctx: BidContext): Promise<Verd
   // Without the ask we cannot judge the bid; it may have raced ahead of the ask.
   if (ctx.ask === undefined) return ignore('UNKNOWN_TASK', 'no such ask')
   const ask = ctx.ask.body
+  // The bid must name the ask it is judged against.
+  if (!bytesEqual(b.taskId, Ask.id(ctx.ask))) return reject('INCONSISTENT', 'bid taskId does not match the ask')
   // A requester bidding on its own task would launder its own reputation.
   if (b.prover === ask.requester) return reject('SELF_BID', 'requester bid on its own ask')
   // A bid above the ceiling can never win; relaying it is spam.
@@ -136,12 +139,14 @@ export async function validateDelivery(
   const winner = award.body.ranked[award.body.winner]
   // Only the awarded prover of the current round may deliver, and only for itself.
   if (winner === undefined || d.prover !== winner.prover || sender !== winner.prover) {
-    return reject('NOT_REQUESTER', 'delivery not from the awarded prover')
+    return reject('NOT_AWARDED', 'delivery not from the awarded prover')
   }
   // The delivery must name this task and round.
   if (!bytesEqual(d.taskId, award.body.taskId) || d.round !== award.body.round) {
     return ignore('INCONSISTENT', 'delivery for another task or round')
   }
+  // A delivery for another network is malformed by construction.
+  if (d.network !== award.body.network) return reject('WRONG_NETWORK', `network ${d.network}`)
   // The prover must have signed it, so the result can prove what was delivered.
   if (!(await Delivery.verify(delivery))) return reject('BAD_SIGNATURE', 'delivery signature')
   return ACCEPT
@@ -175,9 +180,13 @@ export async function validateResult(result: SignedResult, ctx: ValidationContex
   if ((r.verdict === 'timeout') !== (delivery === null)) return reject('INCONSISTENT', 'delivery presence vs verdict')
   if (delivery !== null) {
     const d = delivery.body
-    if (d.prover !== r.prover || !bytesEqual(d.taskId, r.taskId) || d.round !== r.round) {
+    if (d.prover !== r.prover || !bytesEqual(d.taskId, r.taskId) || d.round !== r.round || d.network !== r.network) {
       return reject('INCONSISTENT', 'delivery does not match the result')
     }
+  }
+  // A timeout cannot be declared before the deadline it claims was missed.
+  if (r.verdict === 'timeout' && r.createdAt < award.body.provingDeadline) {
+    return reject('INCONSISTENT', 'timeout declared before the proving deadline')
   }
   // A result from the future cannot be honest beyond clock skew.
   if (r.createdAt > ctx.now + LIMITS.clockSkewMs) return reject('CLOCK', 'createdAt is in the future')

@@ -21,6 +21,9 @@ export function stringifyTopic(topic: Topic): string {
       field: 'network',
     })
   }
+  if (!(GOSSIP_TYPES as readonly string[]).includes(topic.type) || GOSSIP_VERSIONS[topic.type] !== topic.version) {
+    throw new ZkpError('INVALID_FIELD', `topic: ${String(topic.type)} version ${topic.version} is not supported`)
+  }
   return `${PROTOCOL_PREFIX}/${topic.network}/${topic.type}/${topic.version}`
 }
 
