@@ -126,7 +126,7 @@ export class ZkpNode {
     const p = this.mustParts()
     const { circuitId, manifest } = await p.artifacts.importCircuit(dir)
     await p.repos.circuits.put(circuitId, new Uint8Array())
-    for (const cid of [circuitId, manifest.wasm, manifest.zkey, manifest.vkey]) void p.fetcher.provide(cid)
+    await this.announce([circuitId, manifest.wasm, manifest.zkey, manifest.vkey])
     return circuitId
   }
 
@@ -143,8 +143,14 @@ export class ZkpNode {
     const id = circuitId(manifest)
     await p.artifacts.put(encodeManifest(manifest), id)
     await p.repos.circuits.put(id, new Uint8Array())
-    for (const cid of [id, manifest.wasm, manifest.zkey, manifest.vkey]) void p.fetcher.provide(cid)
+    await this.announce([id, manifest.wasm, manifest.zkey, manifest.vkey])
     return id
+  }
+
+  /** Announces CIDs in the DHT; each announcement is bounded in time and best effort. */
+  private async announce(cids: string[]): Promise<void> {
+    const p = this.mustParts()
+    await Promise.all(cids.map((cid) => p.fetcher.provide(cid)))
   }
 
   /** A task this node requested, or undefined. */

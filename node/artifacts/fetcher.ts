@@ -23,28 +23,33 @@ const MAX_PROVIDERS = 8
  * held it is announced in the DHT so that later provers can fetch from us.
  */
 export class ArtifactFetcher {
-  private readonly inflight = new Map<string, Promise<void>>()
+  private readonly inflight = new Map<string, Promise<PeerId>>()
 
   constructor(private readonly c: FetcherComponents) {}
 
   /** Makes sure every artifact of a circuit is held locally; returns its manifest. */
   async fetchCircuit(circuitId: string, hints: PeerId[], signal?: AbortSignal): Promise<CircuitManifest> {
-    await this.fetch(circuitId, hints, signal)
+    const supplier = await this.fetch(circuitId, hints, signal)
     const manifest = await this.c.artifacts.manifest(circuitId)
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing after fetch`)
-    await Promise.all([manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, hints, signal)))
+    // Whoever had the manifest most likely has the rest: ask it first, before another DHT lookup.
+    const next = supplier === undefined ? hints : [supplier, ...hints]
+    await Promise.all([manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, next, signal)))
     return manifest
   }
 
-  /** Fetches one artifact unless already held; concurrent calls for the same CID share one download. */
-  async fetch(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<void> {
-    if (await this.c.artifacts.has(cid)) return
+  /**
+   * Fetches one artifact unless already held; concurrent calls for the same CID share one download. Returns
+   * the peer that supplied it (undefined when it was already held).
+   */
+  async fetch(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<PeerId | undefined> {
+    if (await this.c.artifacts.has(cid)) return undefined
     let pending = this.inflight.get(cid)
     if (pending === undefined) {
       pending = this.download(cid, hints, signal).finally(() => this.inflight.delete(cid))
       this.inflight.set(cid, pending)
     }
-    await pending
+    return pending
   }
 
   /** Announces that we hold `cid`; best effort (provide resolves even when it reached nobody). */
@@ -56,7 +61,7 @@ export class ArtifactFetcher {
     }
   }
 
-  private async download(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<void> {
+  private async download(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<PeerId> {
     const tried = new Set<string>()
     const errors: string[] = []
     const attempt = async (peer: PeerId): Promise<boolean> => {
@@ -70,13 +75,14 @@ export class ArtifactFetcher {
         return false
       }
     }
-    for (const peer of hints) if (await attempt(peer)) return this.afterDownload(cid)
-    for await (const peer of this.providers(cid, signal)) if (await attempt(peer)) return this.afterDownload(cid)
+    for (const peer of hints) if (await attempt(peer)) return this.afterDownload(cid, peer)
+    for await (const peer of this.providers(cid, signal)) if (await attempt(peer)) return this.afterDownload(cid, peer)
     throw new ZkpError('NOT_FOUND', `no peer could supply ${cid} (${errors.join('; ') || 'no providers'})`, { cid })
   }
 
-  private async afterDownload(cid: string): Promise<void> {
+  private afterDownload(cid: string, supplier: PeerId): PeerId {
     void this.provide(cid)
+    return supplier
   }
 
   private async *providers(cid: string, signal?: AbortSignal): AsyncGenerator<PeerId> {
