@@ -20,7 +20,7 @@ import { Gossip } from './gossip/gossip.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { createHost, type ZkpHost } from './network/host.ts'
-import { SnarkjsWorker } from './prover/snarkjs-worker.ts'
+import { type ProofEngine, SnarkjsEngine } from './prover/engine.ts'
 import { createRepositories, type Repositories, roundKey } from './store/repositories.ts'
 import { Store } from './store/store.ts'
 import { Prover } from './task/prover.ts'
@@ -30,6 +30,8 @@ import type { TaskRecord } from './task/task-record.ts'
 export interface ZkpNodeOptions {
   logger?: ComponentLogger
   now?: () => number
+  /** Makes and checks proofs; snarkjs in child processes unless a simulation injects its own. */
+  engine?: (roles: { prove: boolean; verify: boolean }, log: Logger) => ProofEngine
 }
 
 /**
@@ -45,12 +47,14 @@ export class ZkpNode {
   readonly now: () => number
   private state: 'stopped' | 'starting' | 'started' | 'stopping' = 'stopped'
   private parts: Parts | undefined
+  private readonly makeEngine: NonNullable<ZkpNodeOptions['engine']>
 
   constructor(config: NodeConfigInput, options: ZkpNodeOptions = {}) {
     this.config = parseConfig(config)
     this.logger = options.logger ?? defaultLogger()
     this.log = this.logger.forComponent('zkp:node')
     this.now = options.now ?? Date.now
+    this.makeEngine = options.engine ?? ((roles, log) => new SnarkjsEngine(roles, log))
   }
 
   get started(): boolean {
@@ -85,7 +89,7 @@ export class ZkpNode {
         await p.host.unhandle([ARTIFACT_PROTOCOL, INPUT_PROTOCOL, PROOF_PROTOCOL]).catch(() => {})
         await p.host.stop()
       }
-      await Promise.all([p.proveWorker?.stop(), p.verifyWorker?.stop()])
+      await p.engine.stop()
       await p.store.close()
     }
     this.state = 'stopped'
@@ -209,17 +213,12 @@ export class ZkpNode {
       const common = { privateKey, peerId, network: cfg.network, repos, gossip, artifacts, events: this.events, now: this.now }
       const isRequester = cfg.roles.includes('requester')
       const isProver = cfg.roles.includes('prover')
-      const verifyWorker = isRequester ? new SnarkjsWorker('verifier', log('verifier')) : undefined
-      const proveWorker = isProver ? new SnarkjsWorker('prover', log('prover-worker')) : undefined
-      const requester =
-        verifyWorker === undefined
-          ? undefined
-          : new Requester({ ...common, store, ledger, verifier: verifyWorker, log: log('requester') }, { weights: cfg.weights })
-      const prover =
-        proveWorker === undefined
-          ? undefined
-          : new Prover({ ...common, host, fetcher, worker: proveWorker, log: log('prover') }, cfg.prover)
-      return { privateKey, peerId, store, repos, artifacts, host, ledger, gossip, fetcher, requester, prover, verifyWorker, proveWorker }
+      const engine = this.makeEngine({ prove: isProver, verify: isRequester }, log('engine'))
+      const requester = isRequester
+        ? new Requester({ ...common, store, ledger, engine, log: log('requester') }, { weights: cfg.weights })
+        : undefined
+      const prover = isProver ? new Prover({ ...common, host, fetcher, engine, log: log('prover') }, cfg.prover) : undefined
+      return { privateKey, peerId, store, repos, artifacts, host, ledger, gossip, fetcher, requester, prover, engine }
     } catch (err) {
       await store.close()
       throw err
@@ -228,7 +227,7 @@ export class ZkpNode {
 
   private async startParts(p: Parts): Promise<void> {
     await p.ledger.load()
-    await Promise.all([p.verifyWorker?.start(), p.proveWorker?.start()])
+    await p.engine.start()
     await p.host.start()
     await p.host.handle(ARTIFACT_PROTOCOL, createArtifactHandler({ artifacts: p.artifacts, log: this.logger.forComponent('zkp:artifact') }), {
       maxInboundStreams: 32,
@@ -282,6 +281,5 @@ interface Parts {
   fetcher: ArtifactFetcher
   requester: Requester | undefined
   prover: Prover | undefined
-  verifyWorker: SnarkjsWorker | undefined
-  proveWorker: SnarkjsWorker | undefined
+  engine: ProofEngine
 }

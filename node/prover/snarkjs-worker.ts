@@ -132,7 +132,8 @@ export class SnarkjsWorker {
       })
       child.once('exit', (code, sig) => {
         if (this.child === child) this.child = undefined
-        const err = new ZkpError('PROVER_FAILED', `${this.name} exited (${sig ?? code}): ${stderr.trim().slice(-300)}`)
+        // UNAVAILABLE, not PROVER_FAILED: a crashed process says nothing about the proof it was given.
+        const err = new ZkpError('UNAVAILABLE', `${this.name} exited (${sig ?? code}): ${stderr.trim().slice(-300)}`)
         reject(err)
         const job = this.current
         if (job !== undefined) {

@@ -13,7 +13,7 @@ import type { ArtifactFetcher } from '../artifacts/fetcher.ts'
 import type { NodeEvents } from '../events.ts'
 import type { Gossip } from '../gossip/gossip.ts'
 import type { ZkpHost } from '../network/host.ts'
-import type { SnarkjsWorker } from '../prover/snarkjs-worker.ts'
+import type { ProofEngine } from '../prover/engine.ts'
 import type { Repositories } from '../store/repositories.ts'
 import type { JobState, ProverJob } from './prover-job.ts'
 import { KeyedSerial } from './serial.ts'
@@ -27,7 +27,7 @@ export interface ProverComponents {
   gossip: Gossip
   artifacts: ArtifactStore
   fetcher: ArtifactFetcher
-  worker: SnarkjsWorker
+  engine: ProofEngine
   events: NodeEvents
   log: Logger
   now: () => number
@@ -172,16 +172,15 @@ export class Prover {
         this.fetchInput(requester, award, signal),
       ])
       job = await this.update(job, { state: 'proving' })
-      const reply = await this.c.worker.run(
+      const reply = await this.c.engine.prove(
         {
-          op: 'prove',
+          circuitId: ask.body.circuitId,
           wasmPath: this.c.artifacts.path(manifest.wasm),
           zkeyPath: this.c.artifacts.path(manifest.zkey),
           input,
         },
         signal,
       )
-      if (reply.op !== 'prove') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
       this.learn(ask.body.circuitId, reply.ms)
       const delivery = await Delivery.sign(
         {

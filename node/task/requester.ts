@@ -24,7 +24,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts'
 import type { NodeEvents } from '../events.ts'
 import type { Gossip } from '../gossip/gossip.ts'
 import type { Ledger } from '../ledger/ledger.ts'
-import type { SnarkjsWorker } from '../prover/snarkjs-worker.ts'
+import type { ProofEngine } from '../prover/engine.ts'
 import { type Repositories, roundKey } from '../store/repositories.ts'
 import type { Store } from '../store/store.ts'
 import { KeyedSerial } from './serial.ts'
@@ -39,7 +39,7 @@ export interface RequesterComponents {
   gossip: Gossip
   ledger: Ledger
   artifacts: ArtifactStore
-  verifier: SnarkjsWorker
+  engine: ProofEngine
   events: NodeEvents
   log: Logger
   now: () => number
@@ -313,19 +313,7 @@ export class Requester {
       vkey = JSON.parse(new TextDecoder().decode(await this.c.artifacts.get(manifest.vkey))) as VerificationKey
       this.vkeys.set(circuitId, vkey)
     }
-    try {
-      const reply = await this.c.verifier.run({
-        op: 'verify',
-        vkey,
-        proof: delivery.body.proof,
-        publicSignals: delivery.body.publicSignals,
-      })
-      return reply.op === 'verify' && reply.valid
-    } catch (err) {
-      // snarkjs throws on malformed points: that is an invalid proof, not our failure.
-      this.c.log('verify threw: %s', errorMessage(err))
-      return false
-    }
+    return this.c.engine.verify({ circuitId, vkey, proof: delivery.body.proof, publicSignals: delivery.body.publicSignals })
   }
 
   private async onDeadline(taskId: string, round: number): Promise<void> {

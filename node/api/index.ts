@@ -1,0 +1,3 @@
+export { API_FILE, ApiFile, apiFilePath, readApiFile } from './api-file.ts'
+export { toJsonSafe } from './json.ts'
+export { ApiServer, type ApiServerComponents, type ApiServerInit } from './server.ts'

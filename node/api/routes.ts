@@ -1,0 +1,188 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from '@libp2p/interface'
+import { CID } from 'multiformats/cid'
+import { fromHex, toHex } from '../../protocol/codec/hash.ts'
+import { LIMITS } from '../../protocol/constants.ts'
+import { GOSSIP_TYPES, type GossipType } from '../../protocol/topics/topic.ts'
+import type { ZkpNode } from '../node.ts'
+import { httpError } from './errors.ts'
+import { declaredLength, readJson, sendJson } from './http.ts'
+import { toJsonSafe } from './json.ts'
+import { CircuitRequest, parseBody, TaskId, TaskRequest } from './schemas.ts'
+
+export interface RouteContext {
+  node: ZkpNode
+  log: Logger
+  req: IncomingMessage
+  res: ServerResponse
+  /** Decoded path parameter (`:cid`, `:taskId`), when the route has one. */
+  param: string
+}
+
+type Handler = (ctx: RouteContext) => Promise<void>
+
+interface Route {
+  method: string
+  pattern: RegExp
+  handler: Handler
+}
+
+const SHA2_256 = 0x12
+const MAX_LISTED_TASKS = 100
+const MAX_LISTED_BIDS = 256
+
+const reply = (ctx: RouteContext, status: number, body?: unknown) => sendJson(ctx.req, ctx.res, status, body)
+
+function taskIdParam(ctx: RouteContext): string {
+  const parsed = TaskId.safeParse(ctx.param)
+  if (!parsed.success)
+    throw httpError(400, 'INVALID_FIELD', `taskId: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+  return parsed.data
+}
+
+interface TopicPeers {
+  subscribers: number
+  mesh: number
+}
+
+/**
+ * Peers per gossip topic: tells a user (or a test) whether provers will hear an ask before submitting one.
+ * getMeshPeers is gossipsub's, not part of the PubSub interface the host type exposes, hence the guard.
+ */
+function topicPeers(node: ZkpNode, type: GossipType): TopicPeers {
+  const pubsub = node.host.services.pubsub as unknown as {
+    getSubscribers(topic: string): unknown[]
+    getMeshPeers?: (topic: string) => unknown[]
+  }
+  const topic = node.gossip.topics[type]
+  return { subscribers: pubsub.getSubscribers(topic).length, mesh: pubsub.getMeshPeers?.(topic).length ?? 0 }
+}
+
+async function getNode(ctx: RouteContext): Promise<void> {
+  const { node } = ctx
+  const topics = Object.fromEntries(
+    GOSSIP_TYPES.map((t): [GossipType, TopicPeers] => [t, topicPeers(node, t)]),
+  )
+  reply(ctx, 200, {
+    peerId: node.peerId,
+    addrs: node.multiaddrs.map((a) => a.toString()),
+    roles: node.roles,
+    network: node.config.network,
+    peers: node.host.getPeers().length,
+    topics,
+    ledger: { records: node.ledger.size, root: toHex(node.ledger.root()) },
+  })
+}
+
+async function headArtifact(ctx: RouteContext): Promise<void> {
+  const size = await ctx.node.artifacts.size(ctx.param)
+  if (size === undefined) throw httpError(404, 'NOT_FOUND', `artifact ${ctx.param} is not held`)
+  reply(ctx, 200, { cid: ctx.param, size })
+}
+
+/** Rejects, before any byte is written, an id that no content could match. */
+function checkArtifactCid(cid: string): void {
+  let parsed: CID
+  try {
+    parsed = CID.parse(cid)
+  } catch {
+    throw httpError(400, 'INVALID_FIELD', `cid: "${cid.slice(0, 100)}" is not a base32 CIDv1`)
+  }
+  if (parsed.multihash.code !== SHA2_256)
+    throw httpError(400, 'INVALID_FIELD', 'cid: only sha2-256 CIDs are accepted')
+}
+
+/** Streams the body to a temporary file; ArtifactStore checks size and hash before moving it into place. */
+async function putArtifact(ctx: RouteContext): Promise<void> {
+  const { node, req, param: cid } = ctx
+  const size = declaredLength(req, LIMITS.artifactBytes)
+  if (size === undefined) throw httpError(411, 'BAD_REQUEST', 'content-length: required for artifact uploads')
+  checkArtifactCid(cid)
+  if (await node.artifacts.has(cid)) {
+    reply(ctx, 200, { cid, stored: false })
+    return
+  }
+  await node.artifacts.write(cid, size, req)
+  ctx.log('stored artifact %s (%d bytes)', cid, size)
+  reply(ctx, 201, { cid, stored: true })
+}
+
+async function postCircuit(ctx: RouteContext): Promise<void> {
+  const body = parseBody(CircuitRequest, await readJson(ctx.req))
+  const circuitId = await ctx.node.addManifest(fromHex(body.manifest))
+  reply(ctx, 201, { circuitId })
+}
+
+async function postTask(ctx: RouteContext): Promise<void> {
+  const body = parseBody(TaskRequest, await readJson(ctx.req))
+  const taskId = await ctx.node.submit({
+    circuitId: body.circuitId,
+    input: body.input,
+    maxPrice: body.maxPrice,
+    bidWindowMs: body.bidWindowMs,
+    provingDeadlineMs: body.provingDeadlineMs,
+    closeAfterBids: body.closeAfterBids,
+    ...(body.params !== undefined ? { params: fromHex(body.params) } : {}),
+  })
+  reply(ctx, 201, { taskId })
+}
+
+async function getTask(ctx: RouteContext): Promise<void> {
+  const taskId = taskIdParam(ctx)
+  const task = await ctx.node.task(taskId)
+  if (task === undefined) throw httpError(404, 'NOT_FOUND', `task ${taskId} is not known to this node`)
+  reply(ctx, 200, toJsonSafe(task))
+}
+
+/** The bids this node holds for a task: the task record names only the winner, a user wants to see all. */
+async function getBids(ctx: RouteContext): Promise<void> {
+  const taskId = taskIdParam(ctx)
+  if ((await ctx.node.task(taskId)) === undefined)
+    throw httpError(404, 'NOT_FOUND', `task ${taskId} is not known`)
+  const bids: unknown[] = []
+  for await (const [key, bid] of ctx.node.repos.bids.values(`${taskId}/`, MAX_LISTED_BIDS)) {
+    const b = bid.body
+    bids.push({
+      bidId: key.slice(taskId.length + 1),
+      prover: b.prover,
+      price: b.price.toString(),
+      estimatedMs: b.estimatedMs,
+      capacity: b.capacity,
+      hasCircuit: b.hasCircuit,
+      createdAt: b.createdAt,
+    })
+  }
+  reply(ctx, 200, { bids })
+}
+
+async function listTasks(ctx: RouteContext): Promise<void> {
+  const tasks = await ctx.node.tasks(MAX_LISTED_TASKS)
+  reply(ctx, 200, { tasks: tasks.map((t) => toJsonSafe(t)) })
+}
+
+/** Loose on purpose: a malformed id should get a 400 naming it, not a 404 for an unknown path. */
+const PARAM = '([^/]{1,200})'
+
+export const ROUTES: Route[] = [
+  { method: 'GET', pattern: /^\/v1\/node$/, handler: getNode },
+  { method: 'HEAD', pattern: new RegExp(`^/v1/artifacts/${PARAM}$`), handler: headArtifact },
+  { method: 'PUT', pattern: new RegExp(`^/v1/artifacts/${PARAM}$`), handler: putArtifact },
+  { method: 'POST', pattern: /^\/v1\/circuits$/, handler: postCircuit },
+  { method: 'POST', pattern: /^\/v1\/tasks$/, handler: postTask },
+  { method: 'GET', pattern: /^\/v1\/tasks$/, handler: listTasks },
+  { method: 'GET', pattern: new RegExp(`^/v1/tasks/${PARAM}$`), handler: getTask },
+  { method: 'GET', pattern: new RegExp(`^/v1/tasks/${PARAM}/bids$`), handler: getBids },
+]
+
+/** The handler for a method and path, with its path parameter; 404 or 405 when there is none. */
+export function route(method: string, path: string): { handler: Handler; param: string } {
+  let pathMatched = false
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(path)
+    if (m === null) continue
+    pathMatched = true
+    if (r.method === method) return { handler: r.handler, param: m[1] ?? '' }
+  }
+  if (pathMatched) throw httpError(405, 'BAD_REQUEST', `${method} ${path}: method not allowed`)
+  throw httpError(404, 'NOT_FOUND', `${path}: no such endpoint`)
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+import { MANIFEST_MAX_BYTES } from '../../protocol/artifact/manifest.ts'
+import { cidString } from '../../protocol/codec/schema.ts'
+import { LIMITS } from '../../protocol/constants.ts'
+import { ZkpError } from '../../protocol/errors.ts'
+
+const hex = (maxBytes: number) =>
+  z
+    .string()
+    .max(maxBytes * 2, `must be at most ${maxBytes} bytes of hex`)
+    .regex(/^(?:[0-9a-f]{2})*$/i, 'must be lowercase or uppercase hex, two digits per byte')
+
+/** Decimal uint96, as a string: JSON numbers cannot carry it exactly. */
+const decimalPrice = z
+  .string('must be a decimal integer string ≤ 2^96-1')
+  .regex(/^(?:0|[1-9][0-9]{0,28})$/, 'must be a decimal integer ≤ 2^96-1')
+  .transform((s) => BigInt(s))
+  .refine((v) => v <= LIMITS.maxPrice, 'must be a decimal integer ≤ 2^96-1')
+
+const jsonObject = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be a JSON object',
+)
+
+const ms = (max: number) =>
+  z
+    .number(`must be an integer 1..${max}`)
+    .int(`must be an integer 1..${max}`)
+    .min(1, `must be ≥ 1`)
+    .max(max, `must be ≤ ${max}`)
+
+/** POST /v1/tasks */
+export const TaskRequest = z.strictObject({
+  circuitId: cidString,
+  input: jsonObject
+    .transform((v) => new TextEncoder().encode(JSON.stringify(v)))
+    .refine((b) => b.byteLength <= LIMITS.inputBytes, `must be at most ${LIMITS.inputBytes} bytes of JSON`),
+  maxPrice: decimalPrice,
+  bidWindowMs: ms(LIMITS.maxBidWindowMs),
+  provingDeadlineMs: ms(LIMITS.maxProvingDeadlineMs),
+  closeAfterBids: z
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.rankedBids, `must be an integer 0..${LIMITS.rankedBids}`)
+    .default(0),
+  params: hex(LIMITS.paramsBytes).optional(),
+})
+
+/** POST /v1/circuits */
+export const CircuitRequest = z.strictObject({
+  manifest: hex(MANIFEST_MAX_BYTES).min(2, 'must not be empty'),
+})
+
+/** A task id or CID in a URL path. */
+export const TaskId = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+
+/**
+ * Parses a request body. The first problem becomes a 400 naming the field (`maxPrice: must be …`), so a client
+ * can fix its request without reading the server's log.
+ */
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value, { reportInput: true })
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  if (issue === undefined) throw new ZkpError('INVALID_FIELD', 'body: invalid')
+  if (issue.code === 'unrecognized_keys') {
+    const field = issue.keys[0] ?? '?'
+    throw new ZkpError('INVALID_FIELD', `${field}: unknown field`, { field })
+  }
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'body'
+  const message = issue.path.length > 0 && issue.input === undefined ? 'required' : issue.message
+  throw new ZkpError('INVALID_FIELD', `${field}: ${message}`, { field })
+}

@@ -1,0 +1,77 @@
+import type { Logger } from '@libp2p/interface'
+import type { CircuitInput, Groth16Proof, VerificationKey } from 'snarkjs'
+import { ZkpError } from '../../protocol/errors.ts'
+import { SnarkjsWorker } from './snarkjs-worker.ts'
+
+export interface ProveRequest {
+  circuitId: string
+  wasmPath: string
+  zkeyPath: string
+  input: CircuitInput
+}
+
+export interface ProveResult {
+  proof: Groth16Proof
+  publicSignals: string[]
+  /** Proving time as measured where the proof was made. */
+  ms: number
+}
+
+export interface VerifyRequest {
+  circuitId: string
+  vkey: VerificationKey
+  proof: Groth16Proof
+  publicSignals: string[]
+}
+
+/**
+ * What makes and checks proofs for a node. The node uses snarkjs in child processes; the simulator injects an
+ * engine that waits instead of proving (and says so in its reports).
+ */
+export interface ProofEngine {
+  start(): Promise<void>
+  stop(): Promise<void>
+  prove(req: ProveRequest, signal?: AbortSignal): Promise<ProveResult>
+  verify(req: VerifyRequest, signal?: AbortSignal): Promise<boolean>
+}
+
+/**
+ * snarkjs in two child processes, one for proving and one for verifying, so that verifying a delivered proof
+ * never waits behind a long proof of our own. Each starts with the node, with its curve already built.
+ */
+export class SnarkjsEngine implements ProofEngine {
+  private readonly prover: SnarkjsWorker | undefined
+  private readonly verifier: SnarkjsWorker | undefined
+
+  constructor(roles: { prove: boolean; verify: boolean }, log: Logger) {
+    this.prover = roles.prove ? new SnarkjsWorker('prover', log) : undefined
+    this.verifier = roles.verify ? new SnarkjsWorker('verifier', log) : undefined
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.prover?.start(), this.verifier?.start()])
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.prover?.stop(), this.verifier?.stop()])
+  }
+
+  async prove(req: ProveRequest, signal?: AbortSignal): Promise<ProveResult> {
+    if (this.prover === undefined) throw new ZkpError('NOT_STARTED', 'this node does not prove')
+    const reply = await this.prover.run({ op: 'prove', wasmPath: req.wasmPath, zkeyPath: req.zkeyPath, input: req.input }, signal)
+    if (reply.op !== 'prove') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
+    return { proof: reply.proof, publicSignals: reply.publicSignals, ms: reply.ms }
+  }
+
+  async verify(req: VerifyRequest, signal?: AbortSignal): Promise<boolean> {
+    if (this.verifier === undefined) throw new ZkpError('NOT_STARTED', 'this node does not verify')
+    try {
+      const reply = await this.verifier.run({ op: 'verify', vkey: req.vkey, proof: req.proof, publicSignals: req.publicSignals }, signal)
+      return reply.op === 'verify' && reply.valid
+    } catch (err) {
+      // snarkjs throws on malformed points: that is an invalid proof, not a failure of ours.
+      if (err instanceof ZkpError && err.code === 'PROVER_FAILED') return false
+      throw err
+    }
+  }
+}
