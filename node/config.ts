@@ -15,7 +15,7 @@ export const NodeConfig = z.strictObject({
   announce: z.array(z.string().max(256)).max(16).default([]),
   bootstrap: z.array(z.string().max(512)).max(64).default([]),
   /** Loosen limits that assume peers on distinct IPs (gossipsub colocation, inbound rate): local networks. */
-  localNetwork: z.boolean().default(true),
+  localNetwork: z.boolean().default(false),
   prover: z
     .strictObject({
       price: price.default(100n),

@@ -10,7 +10,7 @@ import { toHex } from '../protocol/codec/hash.ts'
 import { ZkpError } from '../protocol/errors.ts'
 import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
 import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
-import { Ask, Bid, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../protocol/task/messages.ts'
+import { Ask, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../protocol/task/messages.ts'
 import { topicsFor } from '../protocol/topics/topic.ts'
 import { ArtifactStore } from './artifacts/artifact-store.ts'
 import { ArtifactFetcher } from './artifacts/fetcher.ts'
@@ -21,7 +21,7 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { createHost, type ZkpHost } from './network/host.ts'
 import { type ProofEngine, SnarkjsEngine } from './prover/engine.ts'
-import { createRepositories, type Repositories, roundKey } from './store/repositories.ts'
+import { bidKey, createRepositories, type Repositories, roundKey } from './store/repositories.ts'
 import { Store } from './store/store.ts'
 import { Prover } from './task/prover.ts'
 import { Requester, type SubmitRequest } from './task/requester.ts'
@@ -254,7 +254,7 @@ export class ZkpNode {
   }
 
   private async onBid(p: Parts, bid: SignedBid): Promise<void> {
-    await p.repos.bids.put(`${toHex(bid.body.taskId)}/${toHex(Bid.id(bid))}`, bid)
+    await p.repos.bids.put(bidKey(toHex(bid.body.taskId), bid.body.prover), bid)
     await p.requester?.onBid(bid)
   }
 

@@ -22,6 +22,8 @@ export const LIMITS = {
   cidChars: 100,
   /** Opaque public parameters a requester attaches to an ask. */
   paramsBytes: 4 * 1024,
+  /** Bids a node keeps for one task (one per prover); later ones are ignored, not relayed. */
+  bidsPerTask: 256,
   /** Bids an award may rank (winner plus fallbacks). */
   rankedBids: 32,
   /** Public signals in one proof. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeConfigInput } from '../node/config.ts'
-import { ZkpNode } from '../node/node.ts'
+import { ZkpNode, type ZkpNodeOptions } from '../node/node.ts'
 
 /** Polls `cond` until it holds; throws naming `what` after `timeoutMs`. A liveness bound, not a measurement. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -13,7 +13,8 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
   }
 }
 
-export type NodeSpec = Omit<NodeConfigInput, 'dataDir'>
+/** A node's configuration (its data directory is chosen here) and, optionally, injected components. */
+export type NodeSpec = Omit<NodeConfigInput, 'dataDir'> & { options?: ZkpNodeOptions }
 
 /**
  * Real zkp-nodes over TCP on 127.0.0.1 in this process, each with its own data directory under one temporary
@@ -32,13 +33,18 @@ export class LocalNetwork {
     try {
       const [first, ...rest] = specs
       if (first === undefined) throw new Error('a network needs at least one node')
-      const boot = new ZkpNode({ listen: ['/ip4/127.0.0.1/tcp/0'], ...first, dataDir: join(root, 'n0') })
+      const { options: bootOptions, ...bootConfig } = first
+      const boot = new ZkpNode(
+        { listen: ['/ip4/127.0.0.1/tcp/0'], localNetwork: true, ...bootConfig, dataDir: join(root, 'n0') },
+        bootOptions,
+      )
       net.nodes.push(boot)
       await boot.start()
       const bootstrap = [boot.multiaddrs[0]!.toString()]
-      const others = rest.map(
-        (spec, i) => new ZkpNode({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, ...spec, dataDir: join(root, `n${i + 1}`) }),
-      )
+      const others = rest.map(({ options, ...spec }, i) => {
+        const dataDir = join(root, `n${i + 1}`)
+        return new ZkpNode({ listen: ['/ip4/127.0.0.1/tcp/0'], localNetwork: true, bootstrap, ...spec, dataDir }, options)
+      })
       net.nodes.push(...others)
       await Promise.all(others.map((n) => n.start()))
       await net.waitForGossip()

@@ -1,3 +1,14 @@
+/**
+ * The local API's endpoints. JSON in and out; bigints as decimal strings, bytes as hex.
+ *   GET  /v1/node                 peer id, addresses, roles, network, gossip peers per topic, ledger size and root
+ *   HEAD /v1/artifacts/:cid       200 if held, 404 if not
+ *   PUT  /v1/artifacts/:cid       raw body (Content-Length required, ≤ 512 MiB), kept only if it hashes to :cid
+ *   POST /v1/circuits             { manifest: hex CBOR } → { circuitId }; every artifact must be held
+ *   POST /v1/tasks                { circuitId, input, maxPrice, bidWindowMs, provingDeadlineMs, closeAfterBids? }
+ *   GET  /v1/tasks                { tasks } newest first, at most 100
+ *   GET  /v1/tasks/:taskId        the task record
+ *   GET  /v1/tasks/:taskId/bids   { bids } this node holds for the task
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'

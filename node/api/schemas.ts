@@ -10,12 +10,17 @@ const hex = (maxBytes: number) =>
     .max(maxBytes * 2, `must be at most ${maxBytes} bytes of hex`)
     .regex(/^(?:[0-9a-f]{2})*$/i, 'must be lowercase or uppercase hex, two digits per byte')
 
-/** Decimal uint96, as a string: JSON numbers cannot carry it exactly. */
+/** The price ceiling in words, e.g. "2^64-1" (LIMITS.maxPrice is all ones in binary). */
+export const MAX_PRICE_TEXT = `2^${LIMITS.maxPrice.toString(2).length}-1`
+const PRICE_MESSAGE = `must be a decimal integer ≤ ${MAX_PRICE_TEXT}`
+const PRICE_DIGITS = LIMITS.maxPrice.toString().length
+
+/** A decimal string: JSON numbers cannot carry prices above 2^53 exactly. */
 const decimalPrice = z
-  .string('must be a decimal integer string ≤ 2^96-1')
-  .regex(/^(?:0|[1-9][0-9]{0,28})$/, 'must be a decimal integer ≤ 2^96-1')
+  .string(`${PRICE_MESSAGE}, as a string`)
+  .regex(new RegExp(`^(?:0|[1-9][0-9]{0,${PRICE_DIGITS - 1}})$`), PRICE_MESSAGE)
   .transform((s) => BigInt(s))
-  .refine((v) => v <= LIMITS.maxPrice, 'must be a decimal integer ≤ 2^96-1')
+  .refine((v) => v <= LIMITS.maxPrice, PRICE_MESSAGE)
 
 const jsonObject = z.custom<Record<string, unknown>>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),

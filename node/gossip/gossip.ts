@@ -15,7 +15,8 @@ import {
 import { validateAsk, validateAward, validateBid, validateResult, type Verdict } from '../../protocol/task/validate.ts'
 import { type GossipType, topicsFor } from '../../protocol/topics/topic.ts'
 import type { ZkpHost } from '../network/host.ts'
-import type { Repositories } from '../store/repositories.ts'
+import { bidKey, type Repositories } from '../store/repositories.ts'
+import { LIMITS } from '../../protocol/constants.ts'
 
 export interface GossipHandlers {
   ask(ask: SignedAsk, from: PeerId): void | Promise<void>
@@ -113,9 +114,13 @@ export class Gossip {
     try {
       verdict = await this.check(decodeAs(type, data))
     } catch (err) {
-      // Undecodable or schema-violating bytes can never become valid.
-      verdict = { result: 'reject', code: 'INCONSISTENT', reason: errorMessage(err) }
-      if (!isZkpError(err)) this.c.log.error('validator for %s threw: %s', type, errorMessage(err))
+      // Undecodable or schema-violating bytes can never become valid: REJECT. Anything else is our own fault
+      // (a store error, say) and must not cost the sender its score: IGNORE.
+      const malformed = isZkpError(err, 'INVALID_ENCODING') || isZkpError(err, 'INVALID_FIELD') || isZkpError(err, 'MESSAGE_TOO_LARGE')
+      verdict = malformed
+        ? { result: 'reject', code: 'INCONSISTENT', reason: errorMessage(err) }
+        : { result: 'ignore', code: 'LOCAL', reason: errorMessage(err) }
+      if (!malformed) this.c.log.error('validator for %s failed locally: %s', type, errorMessage(err))
     }
     const key = verdict.result === 'accept' ? `${type}.accept` : `${type}.${verdict.result}.${verdict.code}`
     this.counters[key] = (this.counters[key] ?? 0) + 1
@@ -128,8 +133,15 @@ export class Gossip {
     switch (d.type) {
       case 'ask':
         return validateAsk(d.msg, ctx)
-      case 'bid':
-        return validateBid(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
+      case 'bid': {
+        const taskId = toHex(d.msg.body.taskId)
+        return validateBid(d.msg, {
+          ...ctx,
+          ask: await this.c.repos.asks.get(taskId),
+          proverAlreadyBid: await this.c.repos.bids.has(bidKey(taskId, d.msg.body.prover)),
+          bidsHeld: await this.c.repos.bids.count(`${taskId}/`, LIMITS.bidsPerTask),
+        })
+      }
       case 'award':
         return validateAward(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
       case 'result':

@@ -17,6 +17,13 @@ export interface ProveResult {
   ms: number
 }
 
+export interface WitnessRequest {
+  circuitId: string
+  wasmPath: string
+  input: CircuitInput
+  nPublic: number
+}
+
 export interface VerifyRequest {
   circuitId: string
   vkey: VerificationKey
@@ -33,6 +40,12 @@ export interface ProofEngine {
   stop(): Promise<void>
   prove(req: ProveRequest, signal?: AbortSignal): Promise<ProveResult>
   verify(req: VerifyRequest, signal?: AbortSignal): Promise<boolean>
+  /**
+   * The public signals a correct proof of `input` must carry. Computing the witness is far cheaper than
+   * proving; it binds a delivered proof to this task's input (no replaying someone else's proof) and
+   * catches an input that does not satisfy the circuit before anyone is paid to prove it.
+   */
+  publicSignals(req: WitnessRequest, signal?: AbortSignal): Promise<string[]>
 }
 
 /**
@@ -61,6 +74,13 @@ export class SnarkjsEngine implements ProofEngine {
     const reply = await this.prover.run({ op: 'prove', wasmPath: req.wasmPath, zkeyPath: req.zkeyPath, input: req.input }, signal)
     if (reply.op !== 'prove') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
     return { proof: reply.proof, publicSignals: reply.publicSignals, ms: reply.ms }
+  }
+
+  async publicSignals(req: WitnessRequest, signal?: AbortSignal): Promise<string[]> {
+    if (this.verifier === undefined) throw new ZkpError('NOT_STARTED', 'this node does not verify')
+    const reply = await this.verifier.run({ op: 'witness', wasmPath: req.wasmPath, input: req.input, nPublic: req.nPublic }, signal)
+    if (reply.op !== 'witness') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
+    return reply.publicSignals
   }
 
   async verify(req: VerifyRequest, signal?: AbortSignal): Promise<boolean> {

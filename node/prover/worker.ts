@@ -17,6 +17,14 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(req.input, req.wasmPath, req.zkeyPath)
     return { id: req.id, ok: true, op: 'prove', proof, publicSignals, ms: Math.round(performance.now() - started) }
   }
+  if (req.op === 'witness') {
+    // The public signals are witness[1 .. nPublic]: outputs, then public inputs (witness[0] is the constant 1).
+    const wtns = { type: 'mem' as const }
+    await snarkjs.wtns.calculate(req.input, req.wasmPath, wtns)
+    const witness = await snarkjs.wtns.exportJson(wtns)
+    const publicSignals = witness.slice(1, 1 + req.nPublic).map((v) => v.toString())
+    return { id: req.id, ok: true, op: 'witness', publicSignals, ms: Math.round(performance.now() - started) }
+  }
   const valid = await snarkjs.groth16.verify(req.vkey, req.publicSignals, req.proof)
   return { id: req.id, ok: true, op: 'verify', valid, ms: Math.round(performance.now() - started) }
 }

@@ -21,7 +21,7 @@ const raw: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
 export interface Repositories {
   /** ask/<taskId> */
   asks: Repository<SignedAsk>
-  /** bid/<taskId>/<bidId> */
+  /** bid/<taskId>/<prover>: one per prover per task */
   bids: Repository<SignedBid>
   /** award/<taskId>/<round, 2 digits> */
   awards: Repository<SignedAward>
@@ -49,5 +49,7 @@ export function createRepositories(store: Store): Repositories {
     circuits: new Repository(store, 'circuit', raw),
   }
 }
+
+export const bidKey = (taskIdHex: string, prover: string): string => `${taskIdHex}/${prover}`
 
 export const roundKey = (taskIdHex: string, round: number): string => `${taskIdHex}/${String(round).padStart(2, '0')}`

@@ -39,6 +39,13 @@ export class Repository<T> {
     return { type: 'put', key: this.key(id), value: this.codec.encode(value) }
   }
 
+  /** How many ids start with `idPrefix`, counting at most `max`. */
+  async count(idPrefix: string, max: number): Promise<number> {
+    let n = 0
+    for await (const _ of this.store.entries(this.key(idPrefix), max)) n++
+    return n
+  }
+
   /** Every value whose id starts with `idPrefix`, in key order. */
   async *values(idPrefix = '', limit = -1): AsyncGenerator<[string, T]> {
     const start = this.key(idPrefix)

@@ -14,7 +14,7 @@ import type { NodeEvents } from '../events.ts'
 import type { Gossip } from '../gossip/gossip.ts'
 import type { ZkpHost } from '../network/host.ts'
 import type { ProofEngine } from '../prover/engine.ts'
-import type { Repositories } from '../store/repositories.ts'
+import { bidKey, type Repositories } from '../store/repositories.ts'
 import type { JobState, ProverJob } from './prover-job.ts'
 import { KeyedSerial } from './serial.ts'
 
@@ -109,7 +109,7 @@ export class Prover {
       this.c.privateKey,
     )
     await this.saveJob({ taskId, requester: a.requester, circuitId: a.circuitId, round: 0, state: 'bid', bidAt: now, updatedAt: now })
-    await this.c.repos.bids.put(`${taskId}/${toHex(Bid.id(bid))}`, bid)
+    await this.c.repos.bids.put(bidKey(taskId, this.c.peerId), bid)
     await this.c.gossip.publishBid(bid)
     if (!hasCircuit && this.init.prefetch) {
       this.c.fetcher
@@ -134,7 +134,8 @@ export class Prover {
         }
         return
       }
-      if (ACTIVE.has(job.state) && job.round === award.body.round) return
+      // A replayed or stale award (same or older round) must not restart work that ran or ended.
+      if (award.body.round < job.round || (award.body.round === job.round && job.state !== 'bid' && job.state !== 'lost')) return
       const ask = await this.c.repos.asks.get(taskId)
       if (ask === undefined) return
       const ctl = new AbortController()

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger, PrivateKey, StreamHandler } from '@libp2p/interface'
-import type { VerificationKey } from 'snarkjs'
+import type { CircuitInput, VerificationKey } from 'snarkjs'
 import { type AuctionWeights, bidSetDigest, eligibleBids, rankBids } from '../../protocol/auction/auction.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
@@ -104,6 +104,7 @@ export class Requester {
     if (!(await this.c.artifacts.hasCircuit(req.circuitId))) {
       throw new ZkpError('BAD_REQUEST', `circuitId: circuit ${req.circuitId} is not held by this node; add it first`)
     }
+    const expectedPublicSignals = await this.expectedSignals(req.circuitId, req.input)
     const now = this.c.now()
     const ask = await Ask.sign(
       {
@@ -125,7 +126,16 @@ export class Requester {
     )
     const taskId = toHex(Ask.id(ask))
     const task: TaskRecord = withEvent(
-      { taskId, circuitId: req.circuitId, state: 'bidding', round: 0, createdAt: now, updatedAt: now, events: [] },
+      {
+        taskId,
+        circuitId: req.circuitId,
+        state: 'bidding',
+        round: 0,
+        createdAt: now,
+        updatedAt: now,
+        events: [],
+        expectedPublicSignals,
+      },
       { at: now, kind: 'asked', detail: `max price ${req.maxPrice}, window ${req.bidWindowMs} ms` },
     )
     // Journal first: input, ask and task land together before anything is sent.
@@ -138,6 +148,31 @@ export class Requester {
     await this.c.gossip.publishAsk(ask)
     this.armWindow(taskId, ask)
     return taskId
+  }
+
+  /** Runs the witness generator on the input: the public signals a proof must carry, or a clear refusal. */
+  private async expectedSignals(circuitId: string, input: Uint8Array): Promise<string[]> {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(input))
+    } catch {
+      throw new ZkpError('BAD_REQUEST', 'input: not a UTF-8 JSON document')
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ZkpError('BAD_REQUEST', 'input: must be a JSON object of signal names to values')
+    }
+    const manifest = (await this.c.artifacts.manifest(circuitId))!
+    const vkey = await this.vkey(circuitId)
+    try {
+      return await this.c.engine.publicSignals({
+        circuitId,
+        wasmPath: this.c.artifacts.path(manifest.wasm),
+        input: parsed as CircuitInput,
+        nPublic: vkey.nPublic,
+      })
+    } catch (err) {
+      throw new ZkpError('BAD_REQUEST', `input: does not satisfy circuit ${manifest.name}: ${errorMessage(err).slice(0, 200)}`)
+    }
   }
 
   async task(taskId: string): Promise<TaskRecord | undefined> {
@@ -296,16 +331,34 @@ export class Requester {
     if (this.c.now() > award.body.provingDeadline) return { status: 'refused', reason: 'past the proving deadline' }
     const check = await validateDelivery(delivery, award, sender)
     if (check.result !== 'accept') return { status: 'refused', reason: check.reason }
-    clearTimeout(this.timers.get(taskId))
     await this.event(taskId, { at: this.c.now(), kind: 'delivered', detail: `proof from ${sender} (${delivery.body.provingMs} ms proving)` })
-    const valid = await this.verify(ask.body.circuitId, delivery)
-    await this.conclude(taskId, ask, award, valid ? 'valid' : 'invalid', delivery, valid ? 'proof verified' : 'proof failed verification')
-    return valid
-      ? { status: 'accepted', reason: 'proof verified' }
-      : { status: 'rejected', reason: 'proof failed verification' }
+    let problem: string | undefined
+    try {
+      problem = await this.judgeProof(ask.body.circuitId, task.expectedPublicSignals, delivery)
+    } catch (err) {
+      // We could not judge (our verifier is down, say): that says nothing about the proof. The deadline
+      // still runs, and the prover may deliver again.
+      this.c.log.error('task %s: cannot verify now: %s', taskId.slice(0, 8), errorMessage(err))
+      return { status: 'refused', reason: 'the requester cannot verify right now; deliver again' }
+    }
+    clearTimeout(this.timers.get(taskId))
+    await this.conclude(taskId, ask, award, problem === undefined ? 'valid' : 'invalid', delivery, problem ?? 'proof verified')
+    return problem === undefined ? { status: 'accepted', reason: 'proof verified' } : { status: 'rejected', reason: problem }
   }
 
-  private async verify(circuitId: string, delivery: SignedDelivery): Promise<boolean> {
+  /** Returns why the delivered proof is not a proof of this task, or undefined if it is. */
+  private async judgeProof(circuitId: string, expected: string[], delivery: SignedDelivery): Promise<string | undefined> {
+    const got = delivery.body.publicSignals
+    // A valid proof of some other input (for example one replayed from the result topic) is not this task's.
+    if (got.length !== expected.length || got.some((s, i) => s !== expected[i])) {
+      return 'public signals do not match the task input'
+    }
+    const vkey = await this.vkey(circuitId)
+    const valid = await this.c.engine.verify({ circuitId, vkey, proof: delivery.body.proof, publicSignals: got })
+    return valid ? undefined : 'proof failed verification'
+  }
+
+  private async vkey(circuitId: string): Promise<VerificationKey> {
     let vkey = this.vkeys.get(circuitId)
     if (vkey === undefined) {
       const manifest = await this.c.artifacts.manifest(circuitId)
@@ -313,7 +366,7 @@ export class Requester {
       vkey = JSON.parse(new TextDecoder().decode(await this.c.artifacts.get(manifest.vkey))) as VerificationKey
       this.vkeys.set(circuitId, vkey)
     }
-    return this.c.engine.verify({ circuitId, vkey, proof: delivery.body.proof, publicSignals: delivery.body.publicSignals })
+    return vkey
   }
 
   private async onDeadline(taskId: string, round: number): Promise<void> {
@@ -322,6 +375,11 @@ export class Requester {
     const award = await this.c.repos.awards.get(roundKey(taskId, round))
     const ask = await this.c.repos.asks.get(taskId)
     if (award === undefined || ask === undefined) return
+    // Timers may fire a little early; a timeout signed before the deadline would be rejected by every peer.
+    if (this.c.now() < award.body.provingDeadline) {
+      this.armDeadline(taskId, award)
+      return
+    }
     await this.conclude(taskId, ask, award, 'timeout', null, 'no proof by the proving deadline')
   }
 

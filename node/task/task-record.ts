@@ -28,6 +28,8 @@ export interface TaskRecord {
   /** Why the task ended, in words. */
   reason?: string
   events: TaskEvent[]
+  /** The public signals a correct proof must carry, computed from the input at submit time. */
+  expectedPublicSignals: string[]
   proof?: { proof: Groth16Proof; publicSignals: string[]; provingMs: number }
 }
 

@@ -95,6 +95,19 @@ declare module 'snarkjs' {
   export namespace r1cs {
     function info(r1cs: FileSource, logger?: Logger): Promise<R1csInfo>
   }
+
+  /** An in-memory file, for witnesses that need not touch the disk. */
+  export interface MemFile {
+    type: 'mem'
+    data?: Uint8Array
+  }
+
+  export namespace wtns {
+    /** Runs the circuit's witness generator on `input`; throws if an assertion in the circuit fails. */
+    function calculate(input: CircuitInput, wasm: FileSource, wtnsOut: string | MemFile): Promise<void>
+    /** The witness as field elements; index 0 is the constant 1, then outputs and public inputs. */
+    function exportJson(wtns: string | MemFile): Promise<bigint[]>
+  }
 }
 
 /**

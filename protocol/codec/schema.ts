@@ -1,3 +1,4 @@
+import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
 import { LIMITS } from '../constants.ts'
 import { ZkpError } from '../errors.ts'
@@ -6,7 +7,26 @@ import { ZkpError } from '../errors.ts'
  * Field schemas shared by every message. Every string, byte string and array has a limit; errors name the
  * field path and the limit that was broken.
  */
-export const peerIdString = z.string().min(1).max(LIMITS.peerIdChars).regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'base58btc')
+/**
+ * An Ed25519 peer id in its canonical string form. Parsing and re-printing must give the same string: the
+ * same key has other encodings that would otherwise pass as other peers (and so bid on its own ask, appear
+ * twice in a ranking or split its reputation).
+ */
+export const peerIdString = z
+  .string()
+  .min(1)
+  .max(LIMITS.peerIdChars)
+  .regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'base58btc')
+  .refine(isCanonicalEd25519PeerId, 'expected a canonical Ed25519 peer id')
+
+function isCanonicalEd25519PeerId(s: string): boolean {
+  try {
+    const id = peerIdFromString(s)
+    return id.type === 'Ed25519' && id.toString() === s && id.publicKey !== undefined
+  } catch {
+    return false
+  }
+}
 export const cidString = z.string().min(1).max(LIMITS.cidChars).regex(/^[a-z2-7]+$/, 'base32 CIDv1')
 export const networkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'network name [a-z0-9-]{1,32}')
 /** A byte string; CBOR byte strings decode to Uint8Array. */
@@ -16,7 +36,7 @@ export const signature = bytes.refine((b) => b.byteLength === 64, 'expected a 64
 export const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 export const timestampMs = uint
 export const bytesMax = (max: number) => bytes.refine((b) => b.byteLength <= max, `expected at most ${max} bytes`)
-/** A uint96 price; CBOR gives small integers back as numbers and large ones as bigints, so accept both. */
+/** A uint64 price; CBOR gives small integers back as numbers and large ones as bigints, so accept both. */
 export const price = z
   .union([z.bigint(), z.number().int()])
   .transform((v) => BigInt(v))

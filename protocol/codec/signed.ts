@@ -1,6 +1,7 @@
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
+import { SCHEMA_VERSION } from '../constants.ts'
 import { ZkpError } from '../errors.ts'
 import { decode, encode } from './cbor.ts'
 import { sha256, utf8 } from './hash.ts'
@@ -14,7 +15,7 @@ export interface Signed<B> {
 
 /** The bytes that are signed and hashed: a domain tag (so no signature is valid for two types), NUL, body. */
 export function signingBytes(type: string, body: unknown): Uint8Array {
-  const tag = utf8(`zkp-node/${type}/v1`)
+  const tag = utf8(`zkp-node/${type}/v${SCHEMA_VERSION}`)
   const bytes = encode(body)
   const out = new Uint8Array(tag.byteLength + 1 + bytes.byteLength)
   out.set(tag, 0)

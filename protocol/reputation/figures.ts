@@ -41,13 +41,14 @@ export function tallyOf(result: SignedResult): Tally {
   if (r.verdict === 'invalid' || r.delivery === null) return { ...EMPTY_TALLY, invalid: 1 }
   const award = r.award.body
   const bid = award.ranked[award.winner]
-  const provingMs = Math.max(1, r.delivery.body.provingMs)
+  // Both times come from the requester's signed records, so the prover cannot shade them. Every product below
+  // stays under 2^53 (times are at most LIMITS.maxProvingDeadlineMs), so the arithmetic is exact.
+  const allowed = Math.max(1, award.provingDeadline - award.createdAt)
+  const elapsed = Math.max(0, Math.min(allowed, r.createdAt - award.createdAt))
   // Quality: did the prover keep its own estimate? Full marks at or under it, proportionally less over it.
   const estimate = bid?.estimatedMs ?? 0
-  const quality = provingMs <= estimate ? PPM : clamp((estimate * PPM) / provingMs)
-  // Speed: how much of the deadline was left, by the requester's clock (the prover cannot shade it).
-  const allowed = Math.max(1, award.provingDeadline - award.createdAt)
-  const elapsed = Math.max(0, r.createdAt - award.createdAt)
+  const quality = elapsed <= estimate ? PPM : clamp((estimate * PPM) / elapsed)
+  // Speed: how much of the deadline was left when the proof arrived.
   const speed = clamp(PPM - (elapsed * PPM) / allowed)
   return { valid: 1, invalid: 0, timeout: 0, qualitySum: quality, speedSum: speed }
 }

@@ -23,7 +23,7 @@ export const AskBody = z.strictObject({
   network: networkName,
   requester: peerIdString,
   /** Random, so that two identical asks are two tasks. */
-  nonce: bytesMax(32),
+  nonce: bytesMax(32).refine((b) => b.byteLength >= 16, 'expected at least 16 bytes'),
   createdAt: timestampMs,
   circuitId: cidString,
   system: z.literal('groth16'),
@@ -103,7 +103,8 @@ export const DeliveryBody = z.strictObject({
   prover: peerIdString,
   proof: groth16Proof,
   publicSignals,
-  provingMs: uint,
+  /** The prover's own measure; informative only (reputation uses the requester's clock). */
+  provingMs: uint.max(LIMITS.maxProvingDeadlineMs),
   createdAt: timestampMs,
 })
 export type DeliveryBody = z.output<typeof DeliveryBody>

@@ -32,6 +32,9 @@ export type ValidationCode =
   | 'OVER_PRICE'
   | 'INCONSISTENT'
   | 'NOT_AWARDED'
+  | 'DUPLICATE'
+  | 'FULL'
+  | 'LOCAL'
 
 export const ACCEPT: Verdict = { result: 'accept' }
 const ignore = (code: ValidationCode, reason: string): Verdict => ({ result: 'ignore', code, reason })
@@ -59,6 +62,10 @@ export async function validateAsk(ask: SignedAsk, ctx: ValidationContext): Promi
 export interface BidContext extends ValidationContext {
   /** The ask the bid names, if this node has it. */
   ask: SignedAsk | undefined
+  /** Whether this node already holds a bid from the same prover for the same task. */
+  proverAlreadyBid: boolean
+  /** How many bids this node holds for the task. */
+  bidsHeld: number
 }
 
 /** Validates a bid against the ask it names. */
@@ -80,6 +87,10 @@ export async function validateBid(bid: SignedBid, ctx: BidContext): Promise<Verd
   const windowEnd = ask.createdAt + ask.bidWindowMs
   // Bids dated after the window, or arriving well after it, are late; no penalty for a slow link.
   if (b.createdAt > windowEnd || ctx.now > windowEnd + LIMITS.clockSkewMs) return ignore('LATE', 'bid window closed')
+  // One bid per prover per task: a second one is not relayed (the first one stands).
+  if (ctx.proverAlreadyBid) return ignore('DUPLICATE', 'prover already bid on this task')
+  // A task's bid set is bounded, so a flood of identities cannot grow it without limit.
+  if (ctx.bidsHeld >= LIMITS.bidsPerTask) return ignore('FULL', `task already has ${LIMITS.bidsPerTask} bids`)
   // The prover named in the body must have signed it.
   if (!(await Bid.verify(bid))) return reject('BAD_SIGNATURE', 'bid signature')
   return ACCEPT

@@ -3,6 +3,7 @@ import { encode } from '../../protocol/codec/cbor.ts'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { Ask, Award, Bid, Result } from '../../protocol/task/messages.ts'
 import { type TestKey, makeAsk, makeAward, makeBid, makeKey, makeScenario } from '../helpers/messages.ts'
+import { bidKey } from '../../node/store/repositories.ts'
 import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
 
 /**
@@ -57,11 +58,12 @@ describe('forged and tampered gossip', () => {
 
   it('rejects a bid forged in an honest prover’s name', async () => {
     const ask = (await net.node(0).repos.asks.get(taskId))!
-    const victim = net.node(2).peerId
+    // A prover identity that has not bid on this task, so the forgery is judged on its signature.
+    const victim = (await makeKey()).peerId
     const bid = await makeBid(forger, ask, { prover: victim, price: 1n, createdAt: Date.now() })
     await publish('bid', Bid.encode(bid))
     await waitFor(() => (net.node(0).gossip.counters['bid.reject.BAD_SIGNATURE'] ?? 0) >= 1, 'bid rejected')
-    expect(await net.node(0).repos.bids.has(`${taskId}/${toHex(Bid.id(bid))}`)).toBe(false)
+    expect(await net.node(0).repos.bids.has(bidKey(taskId, victim))).toBe(false)
   })
 
   it('rejects awards by anyone but the requester, and forged in its name', async () => {

@@ -23,6 +23,7 @@ import {
   makeBid,
   makeDelivery,
   makeKey,
+  makeKeys,
   makeResult,
   sampleProof,
   type TestKey,
@@ -517,10 +518,10 @@ describe('size budget', () => {
       createdAt: Number.MAX_SAFE_INTEGER - LIMITS.maxProvingDeadlineMs * 2,
       inputBytes: LIMITS.inputBytes,
     })
-    const base58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-    const longId = (i: number) => 'z'.repeat(LIMITS.peerIdChars - 1) + base58[i]
+    // Canonical Ed25519 peer ids all have the same length, so real keys are the largest ids there are.
+    const others = await makeKeys(LIMITS.rankedBids, 500)
     const ranked = Array.from({ length: LIMITS.rankedBids }, (_, i) => ({
-      prover: i === 0 ? prover.peerId : longId(i),
+      prover: i === 0 ? prover.peerId : others[i]!.peerId,
       bidId: new Uint8Array(32).fill(0xff),
       price: (1n << 64n) - 1n,
       estimatedMs: LIMITS.maxProvingDeadlineMs,
@@ -540,7 +541,7 @@ describe('size budget', () => {
         curve: 'bn128',
       },
       publicSignals: Array.from({ length: LIMITS.publicSignals }, () => element),
-      provingMs: Number.MAX_SAFE_INTEGER,
+      provingMs: LIMITS.maxProvingDeadlineMs,
     })
     const result = await makeResult(
       requester,

@@ -124,17 +124,19 @@ describe('tallyOf', () => {
     expect(mixed.success).toBeGreaterThan(figuresOf(times(tallyOf(timeout), 4)).success)
   })
 
-  it('gives full quality when the estimate is kept, proportionally less when it is not', async () => {
-    expect(tallyOf(valid).qualitySum).toBe(PPM)
-    const exact = await makeDelivery(prover, award, { provingMs: 5_000 })
-    expect(tallyOf(await makeResult(requester, { ask, award, delivery: exact })).qualitySum).toBe(PPM)
-    const slow = await makeDelivery(prover, award, { provingMs: 10_000 })
-    expect(tallyOf(await makeResult(requester, { ask, award, delivery: slow })).qualitySum).toBe(PPM / 2)
-    const verySlow = await makeDelivery(prover, award, { provingMs: 5_000_000 })
-    expect(tallyOf(await makeResult(requester, { ask, award, delivery: verySlow })).qualitySum).toBe(1_000)
-    // Kept estimates give full quality figures over time.
-    const kept = figuresOf(times(tallyOf(valid), 50))
-    const missed = figuresOf(times(tallyOf(await makeResult(requester, { ask, award, delivery: slow })), 50))
+  it('gives full quality when the estimate is kept, proportionally less when it is not (requester clock)', async () => {
+    const estimate = award.body.ranked[award.body.winner]!.estimatedMs
+    const at = async (elapsed: number, provingMs = 1) => {
+      const d = await makeDelivery(prover, award, { provingMs })
+      return tallyOf(await makeResult(requester, { ask, award, delivery: d }, { createdAt: award.body.createdAt + elapsed }))
+    }
+    expect((await at(estimate)).qualitySum).toBe(PPM)
+    expect((await at(estimate * 2)).qualitySum).toBe(PPM / 2)
+    // The prover's own provingMs does not count: claiming to be fast changes nothing.
+    expect((await at(estimate * 2, 1)).qualitySum).toBe((await at(estimate * 2, 1_000_000)).qualitySum)
+    // Kept estimates give better quality figures over time.
+    const kept = figuresOf(times(await at(estimate), 50))
+    const missed = figuresOf(times(await at(estimate * 2), 50))
     expect(kept.quality).toBeGreaterThan(missed.quality)
   })
 

@@ -102,7 +102,12 @@ describe('validateAsk', () => {
 
 describe('validateBid', () => {
   const now = () => bid.body.createdAt + 100
-  const withAsk = (n = now(), a: SignedAsk = ask, network = NETWORK) => ({ ...ctx(n, network), ask: a })
+  const withAsk = (n = now(), a: SignedAsk = ask, network = NETWORK) => ({
+    ...ctx(n, network),
+    ask: a,
+    proverAlreadyBid: false,
+    bidsHeld: 0,
+  })
 
   it('accepts an honest bid', async () => {
     expect(await validateBid(bid, withAsk())).toEqual(ACCEPT)
@@ -130,7 +135,17 @@ describe('validateBid', () => {
   })
 
   it('ignores a bid whose ask is unknown (UNKNOWN_TASK), without penalty', async () => {
-    expectVerdict(await validateBid(bid, { ...ctx(now()), ask: undefined }), ignore('UNKNOWN_TASK'))
+    expectVerdict(
+      await validateBid(bid, { ...ctx(now()), ask: undefined, proverAlreadyBid: false, bidsHeld: 0 }),
+      ignore('UNKNOWN_TASK'),
+    )
+  })
+
+  it('ignores a second bid by the same prover, and any bid once the task holds the most it may', async () => {
+    const bid = await makeBid(prover, ask, { createdAt: now() })
+    expectVerdict(await validateBid(bid, { ...withAsk(), proverAlreadyBid: true }), ignore('DUPLICATE'))
+    expectVerdict(await validateBid(bid, { ...withAsk(), bidsHeld: LIMITS.bidsPerTask }), ignore('FULL'))
+    expect(await validateBid(bid, { ...withAsk(), bidsHeld: LIMITS.bidsPerTask - 1 })).toEqual(ACCEPT)
   })
 
   it('rejects a requester bidding on its own ask (SELF_BID)', async () => {
