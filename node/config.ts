@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { type AuctionWeights, checkWeights, DEFAULT_WEIGHTS } from '../protocol/auction/auction.ts'
+import { cidString, networkName, parseWith, price } from '../protocol/codec/schema.ts'
 import { DEFAULT_NETWORK, LIMITS } from '../protocol/constants.ts'
 import { ZkpError } from '../protocol/errors.ts'
-import { cidString, networkName, parseWith, price } from '../protocol/codec/schema.ts'
 
 export type Role = 'requester' | 'prover'
 
@@ -10,7 +10,11 @@ export type Role = 'requester' | 'prover'
 export const NodeConfig = z.strictObject({
   dataDir: z.string().min(1).max(4096),
   network: networkName.default(DEFAULT_NETWORK),
-  roles: z.array(z.enum(['requester', 'prover'])).min(1).max(2).default(['requester', 'prover']),
+  roles: z
+    .array(z.enum(['requester', 'prover']))
+    .min(1)
+    .max(2)
+    .default(['requester', 'prover']),
   listen: z.array(z.string().max(256)).max(16).default(['/ip4/127.0.0.1/tcp/0']),
   announce: z.array(z.string().max(256)).max(16).default([]),
   bootstrap: z.array(z.string().max(512)).max(64).default([]),

@@ -10,7 +10,13 @@ import { toHex } from '../protocol/codec/hash.ts'
 import { ZkpError } from '../protocol/errors.ts'
 import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
 import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
-import { Ask, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../protocol/task/messages.ts'
+import {
+  Ask,
+  type SignedAsk,
+  type SignedAward,
+  type SignedBid,
+  type SignedResult,
+} from '../protocol/task/messages.ts'
 import { topicsFor } from '../protocol/topics/topic.ts'
 import { ArtifactStore } from './artifacts/artifact-store.ts'
 import { ArtifactFetcher } from './artifacts/fetcher.ts'
@@ -141,9 +147,15 @@ export class ZkpNode {
   async addManifest(manifestBytes: Uint8Array): Promise<string> {
     const p = this.mustParts()
     const manifest = decodeManifest(manifestBytes)
-    for (const [field, cid] of [['wasm', manifest.wasm], ['zkey', manifest.zkey], ['vkey', manifest.vkey]] as const) {
-      if (!(await p.artifacts.has(cid))) throw new ZkpError('BAD_REQUEST', `manifest.${field}: artifact ${cid} is not held; upload it first`)
+    for (const [field, cid] of [
+      ['wasm', manifest.wasm],
+      ['zkey', manifest.zkey],
+      ['vkey', manifest.vkey],
+    ] as const) {
+      if (!(await p.artifacts.has(cid)))
+        throw new ZkpError('BAD_REQUEST', `manifest.${field}: artifact ${cid} is not held; upload it first`)
     }
+    await p.artifacts.checkVerificationKey(manifest)
     const id = circuitId(manifest)
     await p.artifacts.put(encodeManifest(manifest), id)
     await p.repos.circuits.put(id, new Uint8Array())
@@ -151,10 +163,15 @@ export class ZkpNode {
     return id
   }
 
-  /** Announces CIDs in the DHT; each announcement is bounded in time and best effort. */
+  /**
+   * Announces CIDs in the DHT. With DHT peers it waits for the (time-bounded) announcements, so that a circuit
+   * is findable once addCircuit returns; with none yet it announces in the background instead of waiting out
+   * the timeout.
+   */
   private async announce(cids: string[]): Promise<void> {
     const p = this.mustParts()
-    await Promise.all(cids.map((cid) => p.fetcher.provide(cid)))
+    const pending = Promise.all(cids.map((cid) => p.fetcher.provide(cid)))
+    if (p.host.getConnections().length > 0) await pending
   }
 
   /** A task this node requested, or undefined. */
@@ -210,15 +227,39 @@ export class ZkpNode {
       const ledger = new Ledger({ repos, log: log('ledger') })
       const gossip = new Gossip({ host, repos, log: log('gossip'), network: cfg.network, now: this.now })
       const fetcher = new ArtifactFetcher({ host, artifacts, log: log('fetch') })
-      const common = { privateKey, peerId, network: cfg.network, repos, gossip, artifacts, events: this.events, now: this.now }
+      const common = {
+        privateKey,
+        peerId,
+        network: cfg.network,
+        repos,
+        gossip,
+        artifacts,
+        events: this.events,
+        now: this.now,
+      }
       const isRequester = cfg.roles.includes('requester')
       const isProver = cfg.roles.includes('prover')
       const engine = this.makeEngine({ prove: isProver, verify: isRequester }, log('engine'))
       const requester = isRequester
         ? new Requester({ ...common, store, ledger, engine, log: log('requester') }, { weights: cfg.weights })
         : undefined
-      const prover = isProver ? new Prover({ ...common, host, fetcher, engine, log: log('prover') }, cfg.prover) : undefined
-      return { privateKey, peerId, store, repos, artifacts, host, ledger, gossip, fetcher, requester, prover, engine }
+      const prover = isProver
+        ? new Prover({ ...common, host, fetcher, engine, log: log('prover') }, cfg.prover)
+        : undefined
+      return {
+        privateKey,
+        peerId,
+        store,
+        repos,
+        artifacts,
+        host,
+        ledger,
+        gossip,
+        fetcher,
+        requester,
+        prover,
+        engine,
+      }
     } catch (err) {
       await store.close()
       throw err
@@ -229,9 +270,13 @@ export class ZkpNode {
     await p.ledger.load()
     await p.engine.start()
     await p.host.start()
-    await p.host.handle(ARTIFACT_PROTOCOL, createArtifactHandler({ artifacts: p.artifacts, log: this.logger.forComponent('zkp:artifact') }), {
-      maxInboundStreams: 32,
-    })
+    await p.host.handle(
+      ARTIFACT_PROTOCOL,
+      createArtifactHandler({ artifacts: p.artifacts, log: this.logger.forComponent('zkp:artifact') }),
+      {
+        maxInboundStreams: 32,
+      },
+    )
     if (p.requester !== undefined) {
       await p.host.handle(INPUT_PROTOCOL, p.requester.handleInput, { maxInboundStreams: 64 })
       await p.host.handle(PROOF_PROTOCOL, p.requester.handleProof, { maxInboundStreams: 64 })

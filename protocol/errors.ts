@@ -27,7 +27,12 @@ export class ZkpError extends Error {
   readonly code: ZkpErrorCode
   readonly context: Record<string, unknown>
 
-  constructor(code: ZkpErrorCode, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ZkpErrorCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options)
     this.name = 'ZkpError'
     this.code = code

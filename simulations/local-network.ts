@@ -5,7 +5,11 @@ import type { NodeConfigInput } from '../node/config.ts'
 import { ZkpNode, type ZkpNodeOptions } from '../node/node.ts'
 
 /** Polls `cond` until it holds; throws naming `what` after `timeoutMs`. A liveness bound, not a measurement. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
@@ -43,7 +47,10 @@ export class LocalNetwork {
       const bootstrap = [boot.multiaddrs[0]!.toString()]
       const others = rest.map(({ options, ...spec }, i) => {
         const dataDir = join(root, `n${i + 1}`)
-        return new ZkpNode({ listen: ['/ip4/127.0.0.1/tcp/0'], localNetwork: true, bootstrap, ...spec, dataDir }, options)
+        return new ZkpNode(
+          { listen: ['/ip4/127.0.0.1/tcp/0'], localNetwork: true, bootstrap, ...spec, dataDir },
+          options,
+        )
       })
       net.nodes.push(...others)
       await Promise.all(others.map((n) => n.start()))

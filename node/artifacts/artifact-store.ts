@@ -28,7 +28,8 @@ export class ArtifactStore {
   }
 
   path(cid: string): string {
-    if (!CID_RE.test(cid)) throw new ZkpError('INVALID_FIELD', `cid: "${cid.slice(0, 100)}" is not a base32 CID`)
+    if (!CID_RE.test(cid))
+      throw new ZkpError('INVALID_FIELD', `cid: "${cid.slice(0, 100)}" is not a base32 CID`)
     return join(this.dir, cid)
   }
 
@@ -55,7 +56,10 @@ export class ArtifactStore {
   /** Stores bytes whose CID is known in advance (checks it) or computed here. Returns the CID. */
   async put(bytes: Uint8Array, expected?: string): Promise<string> {
     if (bytes.byteLength > LIMITS.artifactBytes) {
-      throw new ZkpError('MESSAGE_TOO_LARGE', `artifact is ${bytes.byteLength} bytes; the limit is ${LIMITS.artifactBytes}`)
+      throw new ZkpError(
+        'MESSAGE_TOO_LARGE',
+        `artifact is ${bytes.byteLength} bytes; the limit is ${LIMITS.artifactBytes}`,
+      )
     }
     let cid: string
     if (expected !== undefined) {
@@ -93,11 +97,13 @@ export class ArtifactStore {
     try {
       for await (const chunk of chunks) {
         received += chunk.byteLength
-        if (received > size) throw new ZkpError('INTEGRITY', `artifact ${cid} is longer than announced (${size} bytes)`)
+        if (received > size)
+          throw new ZkpError('INTEGRITY', `artifact ${cid} is longer than announced (${size} bytes)`)
         hash.update(chunk)
         await fh.write(chunk)
       }
-      if (received !== size) throw new ZkpError('INTEGRITY', `artifact ${cid} ended after ${received} of ${size} bytes`)
+      if (received !== size)
+        throw new ZkpError('INTEGRITY', `artifact ${cid} ended after ${received} of ${size} bytes`)
       await fh.sync()
     } catch (err) {
       await fh.close()
@@ -115,7 +121,9 @@ export class ArtifactStore {
   }
 
   /** Imports a circuit build directory (see circuits/build.ts): stores its artifacts, returns the manifest. */
-  async importCircuit(dir: string): Promise<{ circuitId: string; manifest: CircuitManifest; manifestBytes: Uint8Array }> {
+  async importCircuit(
+    dir: string,
+  ): Promise<{ circuitId: string; manifest: CircuitManifest; manifestBytes: Uint8Array }> {
     const info = JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')) as {
       name: string
       nConstraints: number
@@ -123,7 +131,9 @@ export class ArtifactStore {
       files: { wasm: string; zkey: string; vkey: string }
     }
     const [wasm, zkey, vkey] = await Promise.all(
-      [info.files.wasm, info.files.zkey, info.files.vkey].map(async (f) => this.put(new Uint8Array(await readFile(join(dir, f))))),
+      [info.files.wasm, info.files.zkey, info.files.vkey].map(async (f) =>
+        this.put(new Uint8Array(await readFile(join(dir, f)))),
+      ),
     )
     const manifest: CircuitManifest = {
       v: 1,
@@ -136,10 +146,27 @@ export class ArtifactStore {
       nPublic: info.nPublic,
       nConstraints: info.nConstraints,
     }
+    await this.checkVerificationKey(manifest)
     const manifestBytes = encodeManifest(manifest)
     const id = circuitId(manifest)
     await this.put(manifestBytes, id)
     return { circuitId: id, manifest, manifestBytes }
+  }
+
+  /** Throws BAD_REQUEST unless the manifest's verification key is a snarkjs Groth16 key with nPublic public signals. */
+  async checkVerificationKey(m: CircuitManifest): Promise<void> {
+    let vkey: { protocol?: unknown; curve?: unknown; nPublic?: unknown }
+    try {
+      vkey = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await this.get(m.vkey)))
+    } catch {
+      throw new ZkpError('BAD_REQUEST', 'manifest.vkey: the verification key is not JSON')
+    }
+    if (vkey?.protocol !== 'groth16' || vkey.curve !== 'bn128' || vkey.nPublic !== m.nPublic) {
+      throw new ZkpError(
+        'BAD_REQUEST',
+        `manifest.vkey: not a groth16/bn128 verification key with nPublic ${m.nPublic}`,
+      )
+    }
   }
 
   /** The manifest of a circuit held here, or undefined. */

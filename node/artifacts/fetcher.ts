@@ -1,6 +1,11 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
-import { ARTIFACT_FRAME_BYTES, ARTIFACT_PROTOCOL, ARTIFACT_TIMEOUT_MS, ArtifactHeader } from '../../protocol/artifact/index.ts'
+import {
+  ARTIFACT_FRAME_BYTES,
+  ARTIFACT_PROTOCOL,
+  ARTIFACT_TIMEOUT_MS,
+  ArtifactHeader,
+} from '../../protocol/artifact/index.ts'
 import type { CircuitManifest } from '../../protocol/artifact/manifest.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
@@ -34,7 +39,9 @@ export class ArtifactFetcher {
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing after fetch`)
     // Whoever had the manifest most likely has the rest: ask it first, before another DHT lookup.
     const next = supplier === undefined ? hints : [supplier, ...hints]
-    await Promise.all([manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, next, signal)))
+    await Promise.all(
+      [manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, next, signal)),
+    )
     return manifest
   }
 
@@ -55,7 +62,9 @@ export class ArtifactFetcher {
   /** Announces that we hold `cid`; best effort (provide resolves even when it reached nobody). */
   async provide(cid: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.c.host.contentRouting.provide(CID.parse(cid), { signal: signal ?? AbortSignal.timeout(10_000) })
+      await this.c.host.contentRouting.provide(CID.parse(cid), {
+        signal: signal ?? AbortSignal.timeout(10_000),
+      })
     } catch (err) {
       this.c.log('provide %s: %s', cid, errorMessage(err))
     }
@@ -76,8 +85,11 @@ export class ArtifactFetcher {
       }
     }
     for (const peer of hints) if (await attempt(peer)) return this.afterDownload(cid, peer)
-    for await (const peer of this.providers(cid, signal)) if (await attempt(peer)) return this.afterDownload(cid, peer)
-    throw new ZkpError('NOT_FOUND', `no peer could supply ${cid} (${errors.join('; ') || 'no providers'})`, { cid })
+    for await (const peer of this.providers(cid, signal))
+      if (await attempt(peer)) return this.afterDownload(cid, peer)
+    throw new ZkpError('NOT_FOUND', `no peer could supply ${cid} (${errors.join('; ') || 'no providers'})`, {
+      cid,
+    })
   }
 
   private afterDownload(cid: string, supplier: PeerId): PeerId {

@@ -1,6 +1,7 @@
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
 import { toHex } from '../../protocol/codec/hash.ts'
+import { LIMITS } from '../../protocol/constants.ts'
 import { errorMessage, isZkpError } from '../../protocol/errors.ts'
 import {
   Ask,
@@ -12,11 +13,16 @@ import {
   type SignedBid,
   type SignedResult,
 } from '../../protocol/task/messages.ts'
-import { validateAsk, validateAward, validateBid, validateResult, type Verdict } from '../../protocol/task/validate.ts'
+import {
+  type Verdict,
+  validateAsk,
+  validateAward,
+  validateBid,
+  validateResult,
+} from '../../protocol/task/validate.ts'
 import { type GossipType, topicsFor } from '../../protocol/topics/topic.ts'
 import type { ZkpHost } from '../network/host.ts'
 import { bidKey, type Repositories } from '../store/repositories.ts'
-import { LIMITS } from '../../protocol/constants.ts'
 
 export interface GossipHandlers {
   ask(ask: SignedAsk, from: PeerId): void | Promise<void>
@@ -74,7 +80,10 @@ export class Gossip {
     this.handlers = handlers
     const pubsub = this.c.host.services.pubsub
     for (const [topic, type] of this.byTopic) {
-      pubsub.topicValidators.set(topic, async (_peer, message) => TO_GOSSIPSUB[(await this.validate(type, message.data)).result])
+      pubsub.topicValidators.set(
+        topic,
+        async (_peer, message) => TO_GOSSIPSUB[(await this.validate(type, message.data)).result],
+      )
       pubsub.subscribe(topic)
     }
     pubsub.addEventListener('message', this.onMessage)
@@ -116,7 +125,10 @@ export class Gossip {
     } catch (err) {
       // Undecodable or schema-violating bytes can never become valid: REJECT. Anything else is our own fault
       // (a store error, say) and must not cost the sender its score: IGNORE.
-      const malformed = isZkpError(err, 'INVALID_ENCODING') || isZkpError(err, 'INVALID_FIELD') || isZkpError(err, 'MESSAGE_TOO_LARGE')
+      const malformed =
+        isZkpError(err, 'INVALID_ENCODING') ||
+        isZkpError(err, 'INVALID_FIELD') ||
+        isZkpError(err, 'MESSAGE_TOO_LARGE')
       verdict = malformed
         ? { result: 'reject', code: 'INCONSISTENT', reason: errorMessage(err) }
         : { result: 'ignore', code: 'LOCAL', reason: errorMessage(err) }

@@ -1,6 +1,6 @@
 import type { Logger } from '@libp2p/interface'
-import { compareBytes, sha256, toHex } from '../../protocol/codec/hash.ts'
 import type { ReputationSnapshot } from '../../protocol/auction/auction.ts'
+import { compareBytes, sha256, toHex } from '../../protocol/codec/hash.ts'
 import {
   addTally,
   EMPTY_TALLY,

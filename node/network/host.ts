@@ -9,8 +9,8 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { PROTOCOL_PREFIX } from '../../protocol/constants.ts'
 import { sha256 } from '../../protocol/codec/hash.ts'
+import { PROTOCOL_PREFIX } from '../../protocol/constants.ts'
 
 export interface HostInit {
   privateKey: PrivateKey

@@ -71,14 +71,20 @@ export class SnarkjsEngine implements ProofEngine {
 
   async prove(req: ProveRequest, signal?: AbortSignal): Promise<ProveResult> {
     if (this.prover === undefined) throw new ZkpError('NOT_STARTED', 'this node does not prove')
-    const reply = await this.prover.run({ op: 'prove', wasmPath: req.wasmPath, zkeyPath: req.zkeyPath, input: req.input }, signal)
+    const reply = await this.prover.run(
+      { op: 'prove', wasmPath: req.wasmPath, zkeyPath: req.zkeyPath, input: req.input },
+      signal,
+    )
     if (reply.op !== 'prove') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
     return { proof: reply.proof, publicSignals: reply.publicSignals, ms: reply.ms }
   }
 
   async publicSignals(req: WitnessRequest, signal?: AbortSignal): Promise<string[]> {
     if (this.verifier === undefined) throw new ZkpError('NOT_STARTED', 'this node does not verify')
-    const reply = await this.verifier.run({ op: 'witness', wasmPath: req.wasmPath, input: req.input, nPublic: req.nPublic }, signal)
+    const reply = await this.verifier.run(
+      { op: 'witness', wasmPath: req.wasmPath, input: req.input, nPublic: req.nPublic },
+      signal,
+    )
     if (reply.op !== 'witness') throw new ZkpError('PROVER_FAILED', 'unexpected worker reply')
     return reply.publicSignals
   }
@@ -86,7 +92,10 @@ export class SnarkjsEngine implements ProofEngine {
   async verify(req: VerifyRequest, signal?: AbortSignal): Promise<boolean> {
     if (this.verifier === undefined) throw new ZkpError('NOT_STARTED', 'this node does not verify')
     try {
-      const reply = await this.verifier.run({ op: 'verify', vkey: req.vkey, proof: req.proof, publicSignals: req.publicSignals }, signal)
+      const reply = await this.verifier.run(
+        { op: 'verify', vkey: req.vkey, proof: req.proof, publicSignals: req.publicSignals },
+        signal,
+      )
       return reply.op === 'verify' && reply.valid
     } catch (err) {
       // snarkjs throws on malformed points: that is an invalid proof, not a failure of ours.

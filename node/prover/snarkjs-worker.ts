@@ -133,7 +133,10 @@ export class SnarkjsWorker {
       child.once('exit', (code, sig) => {
         if (this.child === child) this.child = undefined
         // UNAVAILABLE, not PROVER_FAILED: a crashed process says nothing about the proof it was given.
-        const err = new ZkpError('UNAVAILABLE', `${this.name} exited (${sig ?? code}): ${stderr.trim().slice(-300)}`)
+        const err = new ZkpError(
+          'UNAVAILABLE',
+          `${this.name} exited (${sig ?? code}): ${stderr.trim().slice(-300)}`,
+        )
         reject(err)
         const job = this.current
         if (job !== undefined) {

@@ -15,7 +15,14 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const started = performance.now()
   if (req.op === 'prove') {
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(req.input, req.wasmPath, req.zkeyPath)
-    return { id: req.id, ok: true, op: 'prove', proof, publicSignals, ms: Math.round(performance.now() - started) }
+    return {
+      id: req.id,
+      ok: true,
+      op: 'prove',
+      proof,
+      publicSignals,
+      ms: Math.round(performance.now() - started),
+    }
   }
   if (req.op === 'witness') {
     // The public signals are witness[1 .. nPublic]: outputs, then public inputs (witness[0] is the constant 1).

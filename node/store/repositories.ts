@@ -1,5 +1,14 @@
 import { decode, encode } from '../../protocol/codec/cbor.ts'
-import { Ask, Award, Bid, Result, type SignedAsk, type SignedAward, type SignedBid, type SignedResult } from '../../protocol/task/messages.ts'
+import {
+  Ask,
+  Award,
+  Bid,
+  Result,
+  type SignedAsk,
+  type SignedAward,
+  type SignedBid,
+  type SignedResult,
+} from '../../protocol/task/messages.ts'
 import type { ProverJob } from '../task/prover-job.ts'
 import type { TaskRecord } from '../task/task-record.ts'
 import { type Codec, Repository } from './repository.ts'
@@ -52,4 +61,5 @@ export function createRepositories(store: Store): Repositories {
 
 export const bidKey = (taskIdHex: string, prover: string): string => `${taskIdHex}/${prover}`
 
-export const roundKey = (taskIdHex: string, round: number): string => `${taskIdHex}/${String(round).padStart(2, '0')}`
+export const roundKey = (taskIdHex: string, round: number): string =>
+  `${taskIdHex}/${String(round).padStart(2, '0')}`

@@ -20,7 +20,12 @@ export class Store {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if (cause?.code === 'LEVEL_LOCKED') {
-        throw new ZkpError('STORE_LOCKED', `the store at ${this.path} is in use by another process`, {}, { cause: err })
+        throw new ZkpError(
+          'STORE_LOCKED',
+          `the store at ${this.path} is in use by another process`,
+          {},
+          { cause: err },
+        )
       }
       throw err
     }
@@ -54,7 +59,9 @@ export class Store {
   }
 
   /** Writes that must land together. */
-  async batch(ops: Array<{ type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }>): Promise<void> {
+  async batch(
+    ops: Array<{ type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }>,
+  ): Promise<void> {
     this.assertOpen()
     await this.db.batch(ops)
   }

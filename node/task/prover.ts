@@ -2,12 +2,29 @@ import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { CircuitInput } from 'snarkjs'
 import { framed } from '../../protocol/codec/frames.ts'
-import type { Groth16Proof } from '../../protocol/codec/schema.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
+import type { Groth16Proof } from '../../protocol/codec/schema.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
-import { INPUT_FRAME_BYTES, INPUT_PROTOCOL, INPUT_TIMEOUT_MS, InputResponse } from '../../protocol/input/index.ts'
-import { PROOF_FRAME_BYTES, PROOF_PROTOCOL, PROOF_TIMEOUT_MS, ProofReceipt } from '../../protocol/proof/index.ts'
-import { Ask, Bid, Delivery, type SignedAsk, type SignedAward, type SignedResult } from '../../protocol/task/messages.ts'
+import {
+  INPUT_FRAME_BYTES,
+  INPUT_PROTOCOL,
+  INPUT_TIMEOUT_MS,
+  InputResponse,
+} from '../../protocol/input/index.ts'
+import {
+  PROOF_FRAME_BYTES,
+  PROOF_PROTOCOL,
+  PROOF_TIMEOUT_MS,
+  ProofReceipt,
+} from '../../protocol/proof/index.ts'
+import {
+  Ask,
+  Bid,
+  Delivery,
+  type SignedAsk,
+  type SignedAward,
+  type SignedResult,
+} from '../../protocol/task/messages.ts'
 import type { ArtifactStore } from '../artifacts/artifact-store.ts'
 import type { ArtifactFetcher } from '../artifacts/fetcher.ts'
 import type { NodeEvents } from '../events.ts'
@@ -108,7 +125,15 @@ export class Prover {
       },
       this.c.privateKey,
     )
-    await this.saveJob({ taskId, requester: a.requester, circuitId: a.circuitId, round: 0, state: 'bid', bidAt: now, updatedAt: now })
+    await this.saveJob({
+      taskId,
+      requester: a.requester,
+      circuitId: a.circuitId,
+      round: 0,
+      state: 'bid',
+      bidAt: now,
+      updatedAt: now,
+    })
     await this.c.repos.bids.put(bidKey(taskId, this.c.peerId), bid)
     await this.c.gossip.publishBid(bid)
     if (!hasCircuit && this.init.prefetch) {
@@ -135,7 +160,11 @@ export class Prover {
         return
       }
       // A replayed or stale award (same or older round) must not restart work that ran or ended.
-      if (award.body.round < job.round || (award.body.round === job.round && job.state !== 'bid' && job.state !== 'lost')) return
+      if (
+        award.body.round < job.round ||
+        (award.body.round === job.round && job.state !== 'bid' && job.state !== 'lost')
+      )
+        return
       const ask = await this.c.repos.asks.get(taskId)
       if (ask === undefined) return
       const ctl = new AbortController()
@@ -160,7 +189,12 @@ export class Prover {
     })
   }
 
-  private async work(job: ProverJob, ask: SignedAsk, award: SignedAward, ctl: AbortController): Promise<void> {
+  private async work(
+    job: ProverJob,
+    ask: SignedAsk,
+    award: SignedAward,
+    ctl: AbortController,
+  ): Promise<void> {
     const deadline = setTimeout(
       () => ctl.abort(new ZkpError('TIMEOUT', 'proving deadline passed')),
       Math.max(0, award.body.provingDeadline - this.c.now()),
@@ -207,13 +241,18 @@ export class Prover {
       const reason = signal.aborted ? errorMessage(signal.reason) : errorMessage(err)
       this.c.log('task %s: %s', job.taskId.slice(0, 8), reason)
       const latest = await this.c.repos.jobs.get(job.taskId)
-      if (latest !== undefined && latest.state !== 'lost') await this.update(latest, { state: 'failed', reason })
+      if (latest !== undefined && latest.state !== 'lost')
+        await this.update(latest, { state: 'failed', reason })
     } finally {
       clearTimeout(deadline)
     }
   }
 
-  private async fetchInput(requester: PeerId, award: SignedAward, signal: AbortSignal): Promise<CircuitInput> {
+  private async fetchInput(
+    requester: PeerId,
+    award: SignedAward,
+    signal: AbortSignal,
+  ): Promise<CircuitInput> {
     const s = AbortSignal.any([signal, AbortSignal.timeout(INPUT_TIMEOUT_MS)])
     const stream = await this.c.host.dialProtocol(requester, INPUT_PROTOCOL, { signal: s })
     const f = framed(stream, INPUT_FRAME_BYTES)

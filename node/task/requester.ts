@@ -102,7 +102,10 @@ export class Requester {
   /** Creates, stores and gossips a task; returns its id (hex). */
   async submit(req: SubmitRequest): Promise<string> {
     if (!(await this.c.artifacts.hasCircuit(req.circuitId))) {
-      throw new ZkpError('BAD_REQUEST', `circuitId: circuit ${req.circuitId} is not held by this node; add it first`)
+      throw new ZkpError(
+        'BAD_REQUEST',
+        `circuitId: circuit ${req.circuitId} is not held by this node; add it first`,
+      )
     }
     const expectedPublicSignals = await this.expectedSignals(req.circuitId, req.input)
     const now = this.c.now()
@@ -171,7 +174,10 @@ export class Requester {
         nPublic: vkey.nPublic,
       })
     } catch (err) {
-      throw new ZkpError('BAD_REQUEST', `input: does not satisfy circuit ${manifest.name}: ${errorMessage(err).slice(0, 200)}`)
+      throw new ZkpError(
+        'BAD_REQUEST',
+        `input: does not satisfy circuit ${manifest.name}: ${errorMessage(err).slice(0, 200)}`,
+      )
     }
   }
 
@@ -179,14 +185,21 @@ export class Requester {
     return this.c.repos.tasks.get(taskId)
   }
 
-  /** A bid for one of our tasks arrived (already validated and stored). */
+  /** A bid for one of our tasks arrived (already validated and stored): record it; close early if asked to. */
   async onBid(bid: SignedBid): Promise<void> {
     const taskId = toHex(bid.body.taskId)
     const ask = await this.c.repos.asks.get(taskId)
-    if (ask === undefined || ask.body.requester !== this.c.peerId || ask.body.closeAfterBids === 0) return
+    if (ask === undefined || ask.body.requester !== this.c.peerId) return
     await this.serial.run(taskId, async () => {
       const task = await this.c.repos.tasks.get(taskId)
       if (task?.state !== 'bidding') return
+      const b = bid.body
+      await this.event(taskId, {
+        at: this.c.now(),
+        kind: 'bid',
+        detail: `${b.prover} bid ${b.price} (estimate ${b.estimatedMs} ms, ${b.hasCircuit ? 'has' : 'lacks'} the circuit)`,
+      })
+      if (ask.body.closeAfterBids === 0) return
       const bids = await this.bidsFor(taskId)
       if (eligibleBids(ask, bids).length >= ask.body.closeAfterBids) await this.closeWindow(taskId, ask)
     })
@@ -248,7 +261,9 @@ export class Requester {
   }
 
   private armDeadline(taskId: string, award: SignedAward): void {
-    this.arm(taskId, award.body.provingDeadline, () => this.serial.run(taskId, () => this.onDeadline(taskId, award.body.round)))
+    this.arm(taskId, award.body.provingDeadline, () =>
+      this.serial.run(taskId, () => this.onDeadline(taskId, award.body.round)),
+    )
   }
 
   private arm(taskId: string, at: number, fn: () => Promise<void>): void {
@@ -275,7 +290,11 @@ export class Requester {
     const bids = await this.bidsFor(taskId)
     const ranked = rankBids(ask, bids, this.c.ledger.snapshot(), this.init.weights)
     if (ranked.length === 0) {
-      await this.finish(taskId, 'failed', `no eligible bid in the ${ask.body.bidWindowMs} ms window (${bids.length} bids)`)
+      await this.finish(
+        taskId,
+        'failed',
+        `no eligible bid in the ${ask.body.bidWindowMs} ms window (${bids.length} bids)`,
+      )
       return
     }
     const digest = bidSetDigest(eligibleBids(ask, bids).map((e) => e.bidId))
@@ -303,12 +322,19 @@ export class Requester {
   /** Signs, journals and gossips an award for round body.round to ranked[body.winner]. */
   private async award(taskId: string, ask: SignedAsk, body: AwardBody, why: string): Promise<void> {
     const now = this.c.now()
-    const award = await Award.sign({ ...body, createdAt: now, provingDeadline: now + ask.body.provingDeadlineMs }, this.c.privateKey)
+    const award = await Award.sign(
+      { ...body, createdAt: now, provingDeadline: now + ask.body.provingDeadlineMs },
+      this.c.privateKey,
+    )
     const winner = award.body.ranked[award.body.winner]!
     const task = await this.mustTask(taskId)
     const next = withEvent(
       { ...task, state: 'awarded', round: award.body.round, prover: winner.prover },
-      { at: now, kind: 'awarded', detail: `round ${award.body.round} to ${winner.prover} at ${winner.price} (${why})` },
+      {
+        at: now,
+        kind: 'awarded',
+        detail: `round ${award.body.round} to ${winner.prover} at ${winner.price} (${why})`,
+      },
     )
     await this.c.store.batch([
       this.c.repos.awards.putOp(roundKey(taskId, award.body.round), award),
@@ -328,10 +354,15 @@ export class Requester {
     const award = await this.c.repos.awards.get(roundKey(taskId, task.round))
     const ask = await this.c.repos.asks.get(taskId)
     if (award === undefined || ask === undefined) return { status: 'refused', reason: 'unknown award' }
-    if (this.c.now() > award.body.provingDeadline) return { status: 'refused', reason: 'past the proving deadline' }
+    if (this.c.now() > award.body.provingDeadline)
+      return { status: 'refused', reason: 'past the proving deadline' }
     const check = await validateDelivery(delivery, award, sender)
     if (check.result !== 'accept') return { status: 'refused', reason: check.reason }
-    await this.event(taskId, { at: this.c.now(), kind: 'delivered', detail: `proof from ${sender} (${delivery.body.provingMs} ms proving)` })
+    await this.event(taskId, {
+      at: this.c.now(),
+      kind: 'delivered',
+      detail: `proof from ${sender} (${delivery.body.provingMs} ms proving)`,
+    })
     let problem: string | undefined
     try {
       problem = await this.judgeProof(ask.body.circuitId, task.expectedPublicSignals, delivery)
@@ -342,19 +373,37 @@ export class Requester {
       return { status: 'refused', reason: 'the requester cannot verify right now; deliver again' }
     }
     clearTimeout(this.timers.get(taskId))
-    await this.conclude(taskId, ask, award, problem === undefined ? 'valid' : 'invalid', delivery, problem ?? 'proof verified')
-    return problem === undefined ? { status: 'accepted', reason: 'proof verified' } : { status: 'rejected', reason: problem }
+    await this.conclude(
+      taskId,
+      ask,
+      award,
+      problem === undefined ? 'valid' : 'invalid',
+      delivery,
+      problem ?? 'proof verified',
+    )
+    return problem === undefined
+      ? { status: 'accepted', reason: 'proof verified' }
+      : { status: 'rejected', reason: problem }
   }
 
   /** Returns why the delivered proof is not a proof of this task, or undefined if it is. */
-  private async judgeProof(circuitId: string, expected: string[], delivery: SignedDelivery): Promise<string | undefined> {
+  private async judgeProof(
+    circuitId: string,
+    expected: string[],
+    delivery: SignedDelivery,
+  ): Promise<string | undefined> {
     const got = delivery.body.publicSignals
     // A valid proof of some other input (for example one replayed from the result topic) is not this task's.
     if (got.length !== expected.length || got.some((s, i) => s !== expected[i])) {
       return 'public signals do not match the task input'
     }
     const vkey = await this.vkey(circuitId)
-    const valid = await this.c.engine.verify({ circuitId, vkey, proof: delivery.body.proof, publicSignals: got })
+    const valid = await this.c.engine.verify({
+      circuitId,
+      vkey,
+      proof: delivery.body.proof,
+      publicSignals: got,
+    })
     return valid ? undefined : 'proof failed verification'
   }
 
@@ -363,7 +412,9 @@ export class Requester {
     if (vkey === undefined) {
       const manifest = await this.c.artifacts.manifest(circuitId)
       if (manifest === undefined) throw new ZkpError('NOT_FOUND', `circuit ${circuitId} missing`)
-      vkey = JSON.parse(new TextDecoder().decode(await this.c.artifacts.get(manifest.vkey))) as VerificationKey
+      vkey = JSON.parse(
+        new TextDecoder().decode(await this.c.artifacts.get(manifest.vkey)),
+      ) as VerificationKey
       this.vkeys.set(circuitId, vkey)
     }
     return vkey
@@ -420,7 +471,11 @@ export class Requester {
           ...task,
           state: 'completed',
           reason: `proof by ${prover} verified`,
-          proof: { proof: delivery.body.proof, publicSignals: delivery.body.publicSignals, provingMs: delivery.body.provingMs },
+          proof: {
+            proof: delivery.body.proof,
+            publicSignals: delivery.body.publicSignals,
+            provingMs: delivery.body.provingMs,
+          },
         },
         { at: now, kind: 'completed', detail: `proof by ${prover} verified` },
       )
@@ -428,13 +483,22 @@ export class Requester {
       this.c.events.emit('task', done)
       return
     }
-    await this.event(taskId, { at: now, kind: verdict === 'timeout' ? 'timeout' : 'rejected', detail: `${prover}: ${reason}` })
+    await this.event(taskId, {
+      at: now,
+      kind: verdict === 'timeout' ? 'timeout' : 'rejected',
+      detail: `${prover}: ${reason}`,
+    })
     const nextWinner = award.body.winner + 1
     if (nextWinner >= award.body.ranked.length) {
       await this.finish(taskId, 'failed', `every ranked prover failed (last: ${prover}, ${reason})`)
       return
     }
-    await this.award(taskId, ask, { ...award.body, round: award.body.round + 1, winner: nextWinner }, `fallback after ${verdict}`)
+    await this.award(
+      taskId,
+      ask,
+      { ...award.body, round: award.body.round + 1, winner: nextWinner },
+      `fallback after ${verdict}`,
+    )
   }
 
   private async finish(taskId: string, state: 'failed', reason: string): Promise<void> {
@@ -457,4 +521,3 @@ export class Requester {
     return task
   }
 }
-

@@ -12,7 +12,16 @@ export const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'faile
 
 export interface TaskEvent {
   at: number
-  kind: 'asked' | 'bid' | 'awarded' | 'delivered' | 'verified' | 'rejected' | 'timeout' | 'failed' | 'completed'
+  kind:
+    | 'asked'
+    | 'bid'
+    | 'awarded'
+    | 'delivered'
+    | 'verified'
+    | 'rejected'
+    | 'timeout'
+    | 'failed'
+    | 'completed'
   detail: string
 }
 

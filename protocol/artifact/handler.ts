@@ -1,6 +1,6 @@
 import type { Logger, StreamHandler } from '@libp2p/interface'
-import { LIMITS } from '../constants.ts'
 import { framed } from '../codec/frames.ts'
+import { LIMITS } from '../constants.ts'
 import { errorMessage } from '../errors.ts'
 import { ARTIFACT_FRAME_BYTES, ArtifactRequest } from './index.ts'
 
@@ -22,13 +22,16 @@ export function createArtifactHandler({ artifacts, log }: ArtifactHandlerCompone
   return async (stream, connection) => {
     const f = framed(stream, ARTIFACT_FRAME_BYTES)
     try {
-      const req = await f.read(ArtifactRequest, 'artifact request', { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+      const req = await f.read(ArtifactRequest, 'artifact request', {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      })
       const size = await artifacts.size(req.cid)
       if (size === undefined) {
         await f.write({ status: 'not-found', reason: `${req.cid} is not held here` })
       } else {
         await f.write({ status: 'ok', size })
-        for await (const chunk of artifacts.read(req.cid, LIMITS.artifactChunkBytes)) await f.writeBytes(chunk)
+        for await (const chunk of artifacts.read(req.cid, LIMITS.artifactChunkBytes))
+          await f.writeBytes(chunk)
         log('served %s (%d bytes) to %p', req.cid, size, connection.remotePeer)
       }
       await f.close()

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 import { cidString, reason, uint } from '../codec/schema.ts'
+import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 
 /**
  * Artifact exchange: fetch one content-addressed artifact (a circuit manifest, wasm, zkey or verification key)

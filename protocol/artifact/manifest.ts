@@ -1,10 +1,10 @@
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { z } from 'zod'
-import { SCHEMA_VERSION } from '../constants.ts'
 import { decode, encode } from '../codec/cbor.ts'
 import { sha256 } from '../codec/hash.ts'
 import { cidString, parseWith, uint } from '../codec/schema.ts'
+import { SCHEMA_VERSION } from '../constants.ts'
 import { ZkpError } from '../errors.ts'
 
 const RAW = 0x55
@@ -63,9 +63,15 @@ export function checkCidDigest(cid: string, digest: Uint8Array): void {
   try {
     parsed = CID.parse(cid)
   } catch (err) {
-    throw new ZkpError('INVALID_FIELD', `cid: "${cid.slice(0, 100)}" is not a CID`, { field: 'cid' }, { cause: err })
+    throw new ZkpError(
+      'INVALID_FIELD',
+      `cid: "${cid.slice(0, 100)}" is not a CID`,
+      { field: 'cid' },
+      { cause: err },
+    )
   }
-  if (parsed.multihash.code !== SHA2_256) throw new ZkpError('INVALID_FIELD', 'cid: only sha2-256 is supported')
+  if (parsed.multihash.code !== SHA2_256)
+    throw new ZkpError('INVALID_FIELD', 'cid: only sha2-256 is supported')
   if (Buffer.compare(digest, parsed.multihash.digest) !== 0) {
     throw new ZkpError('INTEGRITY', `content does not match ${cid}`, { cid })
   }

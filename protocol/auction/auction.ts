@@ -1,5 +1,5 @@
-import { LIMITS } from '../constants.ts'
 import { compareBytes, sha256 } from '../codec/hash.ts'
+import { LIMITS } from '../constants.ts'
 import { NEUTRAL, PPM, type ReputationFigures } from '../reputation/figures.ts'
 import { Ask, Bid, type SignedAsk, type SignedBid } from '../task/messages.ts'
 
@@ -24,9 +24,11 @@ export const DEFAULT_WEIGHTS: AuctionWeights = {
 /** Throws unless the weights are whole ppm figures that sum as they must. */
 export function checkWeights(w: AuctionWeights): AuctionWeights {
   for (const [k, v] of Object.entries(w)) {
-    if (!Number.isInteger(v) || v < 0 || v > PPM) throw new RangeError(`weights.${k} must be an integer 0..${PPM}`)
+    if (!Number.isInteger(v) || v < 0 || v > PPM)
+      throw new RangeError(`weights.${k} must be an integer 0..${PPM}`)
   }
-  if (w.price + w.reputation !== PPM) throw new RangeError(`weights.price + weights.reputation must be ${PPM}`)
+  if (w.price + w.reputation !== PPM)
+    throw new RangeError(`weights.price + weights.reputation must be ${PPM}`)
   if (w.success + w.quality + w.speed !== PPM) {
     throw new RangeError(`weights.success + weights.quality + weights.speed must be ${PPM}`)
   }
@@ -50,7 +52,11 @@ export interface RankedBid {
 }
 
 /** Whether a bid may take part in the auction of `ask`; returns the reason it may not, or undefined. */
-export function ineligibility(ask: SignedAsk, bid: SignedBid, taskId: Uint8Array = Ask.id(ask)): string | undefined {
+export function ineligibility(
+  ask: SignedAsk,
+  bid: SignedBid,
+  taskId: Uint8Array = Ask.id(ask),
+): string | undefined {
   const a = ask.body
   const b = bid.body
   if (compareBytes(b.taskId, taskId) !== 0) return 'bid is for another task'
@@ -67,7 +73,10 @@ export function ineligibility(ask: SignedAsk, bid: SignedBid, taskId: Uint8Array
  * The eligible bids, one per prover. A prover that bid more than once keeps its cheapest bid, ties by id, so
  * the choice does not depend on arrival order.
  */
-export function eligibleBids(ask: SignedAsk, bids: readonly SignedBid[]): Array<{ bid: SignedBid; bidId: Uint8Array }> {
+export function eligibleBids(
+  ask: SignedAsk,
+  bids: readonly SignedBid[],
+): Array<{ bid: SignedBid; bidId: Uint8Array }> {
   const taskId = Ask.id(ask)
   const best = new Map<string, { bid: SignedBid; bidId: Uint8Array }>()
   for (const bid of bids) {

@@ -27,18 +27,27 @@ const DECODE_OPTIONS: cborg.DecodeOptions = {
  */
 export function decode(bytes: Uint8Array, maxBytes: number, what = 'message'): unknown {
   if (bytes.byteLength > maxBytes) {
-    throw new ZkpError('MESSAGE_TOO_LARGE', `${what} is ${bytes.byteLength} bytes; the limit is ${maxBytes}`, {
-      size: bytes.byteLength,
-      limit: maxBytes,
-    })
+    throw new ZkpError(
+      'MESSAGE_TOO_LARGE',
+      `${what} is ${bytes.byteLength} bytes; the limit is ${maxBytes}`,
+      {
+        size: bytes.byteLength,
+        limit: maxBytes,
+      },
+    )
   }
   let value: unknown
   try {
     value = cborg.decode(bytes, DECODE_OPTIONS)
   } catch (err) {
-    throw new ZkpError('INVALID_ENCODING', `${what} is not valid deterministic CBOR: ${(err as Error).message}`, {}, {
-      cause: err,
-    })
+    throw new ZkpError(
+      'INVALID_ENCODING',
+      `${what} is not valid deterministic CBOR: ${(err as Error).message}`,
+      {},
+      {
+        cause: err,
+      },
+    )
   }
   // One value, one encoding: re-encoding must give the same bytes. This rejects unsorted map keys, integers
   // written as floats and "__proto__" keys (which the decoded object would not carry), so a message cannot

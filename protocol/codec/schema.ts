@@ -27,7 +27,11 @@ function isCanonicalEd25519PeerId(s: string): boolean {
     return false
   }
 }
-export const cidString = z.string().min(1).max(LIMITS.cidChars).regex(/^[a-z2-7]+$/, 'base32 CIDv1')
+export const cidString = z
+  .string()
+  .min(1)
+  .max(LIMITS.cidChars)
+  .regex(/^[a-z2-7]+$/, 'base32 CIDv1')
 export const networkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'network name [a-z0-9-]{1,32}')
 /** A byte string; CBOR byte strings decode to Uint8Array. */
 export const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a byte string')
@@ -35,7 +39,8 @@ export const bytes32 = bytes.refine((b) => b.byteLength === 32, 'expected 32 byt
 export const signature = bytes.refine((b) => b.byteLength === 64, 'expected a 64-byte signature')
 export const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 export const timestampMs = uint
-export const bytesMax = (max: number) => bytes.refine((b) => b.byteLength <= max, `expected at most ${max} bytes`)
+export const bytesMax = (max: number) =>
+  bytes.refine((b) => b.byteLength <= max, `expected at most ${max} bytes`)
 /** A uint64 price; CBOR gives small integers back as numbers and large ones as bigints, so accept both. */
 export const price = z
   .union([z.bigint(), z.number().int()])

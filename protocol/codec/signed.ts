@@ -67,9 +67,13 @@ export function defineMessage<S extends z.ZodType>(
     encode(msg: Signed<B>): Uint8Array {
       const bytes = encode({ body: msg.body, sig: msg.sig })
       if (bytes.byteLength > maxBytes) {
-        throw new ZkpError('MESSAGE_TOO_LARGE', `${type} is ${bytes.byteLength} bytes; the limit is ${maxBytes}`, {
-          limit: maxBytes,
-        })
+        throw new ZkpError(
+          'MESSAGE_TOO_LARGE',
+          `${type} is ${bytes.byteLength} bytes; the limit is ${maxBytes}`,
+          {
+            limit: maxBytes,
+          },
+        )
       }
       return bytes
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 import { bytes32, bytesMax, reason, uint } from '../codec/schema.ts'
+import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 
 /**
  * Private input: the awarded prover of the current round asks the requester for the task's private input.

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 import { reason } from '../codec/schema.ts'
+import { LIMITS, PROTOCOL_PREFIX } from '../constants.ts'
 
 /**
  * Proof delivery: the awarded prover sends one signed Delivery frame (see task/messages.ts) to the requester,

@@ -1,6 +1,4 @@
 import { z } from 'zod'
-import { LIMITS, SCHEMA_VERSION } from '../constants.ts'
-import { defineMessage, type Signed } from '../codec/signed.ts'
 import {
   bytes32,
   bytesMax,
@@ -14,6 +12,8 @@ import {
   timestampMs,
   uint,
 } from '../codec/schema.ts'
+import { defineMessage, type Signed } from '../codec/signed.ts'
+import { LIMITS, SCHEMA_VERSION } from '../constants.ts'
 
 const version = z.literal(SCHEMA_VERSION)
 

@@ -1,5 +1,5 @@
-import { LIMITS } from '../constants.ts'
 import { bytesEqual } from '../codec/hash.ts'
+import { LIMITS } from '../constants.ts'
 import {
   Ask,
   Award,
@@ -77,7 +77,8 @@ export async function validateBid(bid: SignedBid, ctx: BidContext): Promise<Verd
   if (ctx.ask === undefined) return ignore('UNKNOWN_TASK', 'no such ask')
   const ask = ctx.ask.body
   // The bid must name the ask it is judged against.
-  if (!bytesEqual(b.taskId, Ask.id(ctx.ask))) return reject('INCONSISTENT', 'bid taskId does not match the ask')
+  if (!bytesEqual(b.taskId, Ask.id(ctx.ask)))
+    return reject('INCONSISTENT', 'bid taskId does not match the ask')
   // A requester bidding on its own task would launder its own reputation.
   if (b.prover === ask.requester) return reject('SELF_BID', 'requester bid on its own ask')
   // A bid above the ceiling can never win; relaying it is spam.
@@ -86,7 +87,8 @@ export async function validateBid(bid: SignedBid, ctx: BidContext): Promise<Verd
   if (b.createdAt + LIMITS.clockSkewMs < ask.createdAt) return reject('CLOCK', 'bid predates the ask')
   const windowEnd = ask.createdAt + ask.bidWindowMs
   // Bids dated after the window, or arriving well after it, are late; no penalty for a slow link.
-  if (b.createdAt > windowEnd || ctx.now > windowEnd + LIMITS.clockSkewMs) return ignore('LATE', 'bid window closed')
+  if (b.createdAt > windowEnd || ctx.now > windowEnd + LIMITS.clockSkewMs)
+    return ignore('LATE', 'bid window closed')
   // One bid per prover per task: a second one is not relayed (the first one stands).
   if (ctx.proverAlreadyBid) return ignore('DUPLICATE', 'prover already bid on this task')
   // A task's bid set is bounded, so a flood of identities cannot grow it without limit.
@@ -186,12 +188,19 @@ export async function validateResult(result: SignedResult, ctx: ValidationContex
   const shape = checkAwardShape(award, ask)
   if (shape !== undefined) return reject('INCONSISTENT', shape)
   // The verdict is about the awarded prover.
-  if (r.prover !== award.body.ranked[award.body.winner]?.prover) return reject('INCONSISTENT', 'prover not awarded')
+  if (r.prover !== award.body.ranked[award.body.winner]?.prover)
+    return reject('INCONSISTENT', 'prover not awarded')
   // A valid or invalid verdict must carry the delivery it judged; a timeout must not.
-  if ((r.verdict === 'timeout') !== (delivery === null)) return reject('INCONSISTENT', 'delivery presence vs verdict')
+  if ((r.verdict === 'timeout') !== (delivery === null))
+    return reject('INCONSISTENT', 'delivery presence vs verdict')
   if (delivery !== null) {
     const d = delivery.body
-    if (d.prover !== r.prover || !bytesEqual(d.taskId, r.taskId) || d.round !== r.round || d.network !== r.network) {
+    if (
+      d.prover !== r.prover ||
+      !bytesEqual(d.taskId, r.taskId) ||
+      d.round !== r.round ||
+      d.network !== r.network
+    ) {
       return reject('INCONSISTENT', 'delivery does not match the result')
     }
   }

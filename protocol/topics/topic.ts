@@ -21,8 +21,14 @@ export function stringifyTopic(topic: Topic): string {
       field: 'network',
     })
   }
-  if (!(GOSSIP_TYPES as readonly string[]).includes(topic.type) || GOSSIP_VERSIONS[topic.type] !== topic.version) {
-    throw new ZkpError('INVALID_FIELD', `topic: ${String(topic.type)} version ${topic.version} is not supported`)
+  if (
+    !(GOSSIP_TYPES as readonly string[]).includes(topic.type) ||
+    GOSSIP_VERSIONS[topic.type] !== topic.version
+  ) {
+    throw new ZkpError(
+      'INVALID_FIELD',
+      `topic: ${String(topic.type)} version ${topic.version} is not supported`,
+    )
   }
   return `${PROTOCOL_PREFIX}/${topic.network}/${topic.type}/${topic.version}`
 }
@@ -32,22 +38,29 @@ export function parseTopic(topic: string): Topic {
   const parts = topic.split('/')
   // ['', 'zkp', network, type, version]
   if (parts.length !== 5 || parts[0] !== '' || `/${parts[1]}` !== PROTOCOL_PREFIX) {
-    throw new ZkpError('INVALID_FIELD', `topic "${topic.slice(0, 80)}" is not /zkp/<network>/<type>/<version>`)
+    throw new ZkpError(
+      'INVALID_FIELD',
+      `topic "${topic.slice(0, 80)}" is not /zkp/<network>/<type>/<version>`,
+    )
   }
   const [, , network = '', type = '', version = ''] = parts
-  if (!NETWORK_NAME_RE.test(network)) throw new ZkpError('INVALID_FIELD', `topic network "${network}" is invalid`)
+  if (!NETWORK_NAME_RE.test(network))
+    throw new ZkpError('INVALID_FIELD', `topic network "${network}" is invalid`)
   if (!(GOSSIP_TYPES as readonly string[]).includes(type)) {
     throw new ZkpError('INVALID_FIELD', `topic type "${type}" is unknown`)
   }
-  if (!/^[1-9][0-9]{0,3}$/.test(version)) throw new ZkpError('INVALID_FIELD', `topic version "${version}" is invalid`)
+  if (!/^[1-9][0-9]{0,3}$/.test(version))
+    throw new ZkpError('INVALID_FIELD', `topic version "${version}" is invalid`)
   const t = type as GossipType
   const v = Number(version)
-  if (v !== GOSSIP_VERSIONS[t]) throw new ZkpError('INVALID_FIELD', `topic ${t} version ${v} is not supported`)
+  if (v !== GOSSIP_VERSIONS[t])
+    throw new ZkpError('INVALID_FIELD', `topic ${t} version ${v} is not supported`)
   return { network, type: t, version: v }
 }
 
 export function topicsFor(network: string): Record<GossipType, string> {
   const out = {} as Record<GossipType, string>
-  for (const type of GOSSIP_TYPES) out[type] = stringifyTopic({ network, type, version: GOSSIP_VERSIONS[type] })
+  for (const type of GOSSIP_TYPES)
+    out[type] = stringifyTopic({ network, type, version: GOSSIP_VERSIONS[type] })
   return out
 }

@@ -32,7 +32,10 @@ export const median = (xs: number[]): number => {
 }
 
 /** Runs one task and resolves with its record when it ends. */
-function runTask(requester: ZkpNode, submit: () => Promise<string>): Promise<{ ms: number; task: TaskRecord }> {
+function runTask(
+  requester: ZkpNode,
+  submit: () => Promise<string>,
+): Promise<{ ms: number; task: TaskRecord }> {
   return new Promise((resolve, reject) => {
     let id: string | undefined
     const seen = new Map<string, TaskRecord>()
@@ -73,19 +76,28 @@ export async function benchEndToEnd(o: EndToEndOptions): Promise<EndToEndReport>
   const raw = async (): Promise<number> => {
     const t = performance.now()
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey)
-    if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof))) throw new Error('raw proof did not verify')
+    if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof)))
+      throw new Error('raw proof did not verify')
     return performance.now() - t
   }
 
   const specs = [{ roles: ['requester' as const] }]
-  for (let i = 0; i < o.provers; i++) specs.push({ roles: ['prover'] as never, prover: { price: BigInt(50 + 10 * i) } } as never)
+  for (let i = 0; i < o.provers; i++)
+    specs.push({ roles: ['prover'] as never, prover: { price: BigInt(50 + 10 * i) } } as never)
   const net = await LocalNetwork.create(specs)
   try {
     const requester = net.node(0)
     const circuitId = await requester.addCircuit(o.circuitDir)
     const inputBytes = new TextEncoder().encode(JSON.stringify(input))
     const submit = (bidWindowMs: number, closeAfterBids: number) => () =>
-      requester.submit({ circuitId, input: inputBytes, maxPrice: 1000n, bidWindowMs, provingDeadlineMs: 120_000, closeAfterBids })
+      requester.submit({
+        circuitId,
+        input: inputBytes,
+        maxPrice: 1000n,
+        bidWindowMs,
+        provingDeadlineMs: 120_000,
+        closeAfterBids,
+      })
 
     // Warm-up: provers fetch and cache the circuit, workers load it, estimates are learned; snarkjs builds its curve.
     await raw()

@@ -21,7 +21,11 @@ const root = join(import.meta.dirname, '..', '..')
 const runs = Number(values.runs)
 const window = Number(values.window)
 const provers = Number(values.provers)
-for (const [name, v] of [['--runs', runs], ['--window', window], ['--provers', provers]] as const) {
+for (const [name, v] of [
+  ['--runs', runs],
+  ['--window', window],
+  ['--provers', provers],
+] as const) {
   if (!Number.isInteger(v) || v < 1 || v > 600_000) {
     console.error(`error: ${name} must be a positive integer`)
     process.exit(2)
@@ -44,12 +48,18 @@ const x = (ratio: number) => ratio.toFixed(3)
 if (values.json) {
   console.log(JSON.stringify({ ...r, medians: { raw, windowed, early } }, null, 2))
 } else {
-  console.log(`\nEnd to end, submit → verified proof: ${r.circuit}, ${provers} provers, ${runs} runs, medians (real proofs)\n`)
+  console.log(
+    `\nEnd to end, submit → verified proof: ${r.circuit}, ${provers} provers, ${runs} runs, medians (real proofs)\n`,
+  )
   console.log('| measure                                        |   median  | ÷ raw snarkjs |')
   console.log('|------------------------------------------------|-----------|---------------|')
   console.log(`| raw snarkjs fullProve + verify (same process)  | ${f(raw)} | ${x(1)}         |`)
-  console.log(`| network, ${String(window).padStart(5)} ms bid window                  | ${f(windowed)} | ${x(windowed / raw)}         |`)
-  console.log(`| network, same runs minus the window            | ${f(windowed - window)} | ${x((windowed - window) / raw)}         |`)
+  console.log(
+    `| network, ${String(window).padStart(5)} ms bid window                  | ${f(windowed)} | ${x(windowed / raw)}         |`,
+  )
+  console.log(
+    `| network, same runs minus the window            | ${f(windowed - window)} | ${x((windowed - window) / raw)}         |`,
+  )
   console.log(`| network, window closed when all provers bid     | ${f(early)} | ${x(early / raw)}         |`)
   const ph = (k: keyof (typeof r.phases)[number]) => median(r.phases.map((p) => p[k]))
   console.log(

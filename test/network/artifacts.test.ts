@@ -1,8 +1,8 @@
 import { defaultLogger } from '@libp2p/logger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artifactCid } from '../../protocol/artifact/manifest.ts'
 import { ArtifactFetcher } from '../../node/artifacts/fetcher.ts'
 import { ARTIFACT_FRAME_BYTES, ARTIFACT_PROTOCOL, ArtifactRequest } from '../../protocol/artifact/index.ts'
+import { artifactCid } from '../../protocol/artifact/manifest.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { isZkpError } from '../../protocol/errors.ts'
 import { circuitDir, TestNetwork } from '../helpers/network.ts'
@@ -14,7 +14,12 @@ describe('artifact exchange', () => {
 
   beforeAll(async () => {
     // 0 bootstraps everyone; 1 holds the circuit; 2 and 3 fetch it; 3 will lie about what it serves.
-    net = await TestNetwork.create([{ roles: ['requester'] }, { roles: ['requester'] }, { roles: ['prover'] }, { roles: ['prover'] }])
+    net = await TestNetwork.create([
+      { roles: ['requester'] },
+      { roles: ['requester'] },
+      { roles: ['prover'] },
+      { roles: ['prover'] },
+    ])
     circuitId = await net.node(1).addCircuit(circuitDir('tiny'))
   })
 
@@ -23,7 +28,11 @@ describe('artifact exchange', () => {
   })
 
   const fetcherOf = (i: number) =>
-    new ArtifactFetcher({ host: net.node(i).host, artifacts: net.node(i).artifacts, log: defaultLogger().forComponent('test:fetch') })
+    new ArtifactFetcher({
+      host: net.node(i).host,
+      artifacts: net.node(i).artifacts,
+      log: defaultLogger().forComponent('test:fetch'),
+    })
 
   it('finds a circuit through the DHT with no hint, and caches every artifact', async () => {
     const manifest = await fetcherOf(2).fetchCircuit(circuitId, [])
@@ -59,7 +68,10 @@ describe('artifact exchange', () => {
     const cid = artifactCid(new TextEncoder().encode('a file only the liar claims to have'))
     const err = await fetcherOf(0)
       .fetch(cid, [liar.host.peerId], AbortSignal.timeout(20_000))
-      .then(() => undefined, (e: unknown) => e)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(isZkpError(err, 'NOT_FOUND')).toBe(true)
     expect((err as Error).message).toMatch(/does not match/)
     expect(await store.has(cid)).toBe(false)

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bidKey } from '../../node/store/repositories.ts'
 import { encode } from '../../protocol/codec/cbor.ts'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { Ask, Award, Bid, Result } from '../../protocol/task/messages.ts'
-import { type TestKey, makeAsk, makeAward, makeBid, makeKey, makeScenario } from '../helpers/messages.ts'
-import { bidKey } from '../../node/store/repositories.ts'
+import { makeAsk, makeAward, makeBid, makeKey, makeScenario, type TestKey } from '../helpers/messages.ts'
 import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
 
 /**
@@ -32,7 +32,10 @@ describe('forged and tampered gossip', () => {
       provingDeadlineMs: 60_000,
       closeAfterBids: 0,
     })
-    await waitFor(async () => (await net.node(2).repos.asks.has(taskId)) && (await net.node(1).repos.asks.has(taskId)), 'ask spread')
+    await waitFor(
+      async () => (await net.node(2).repos.asks.has(taskId)) && (await net.node(1).repos.asks.has(taskId)),
+      'ask spread',
+    )
   })
 
   afterAll(async () => {
@@ -70,7 +73,10 @@ describe('forged and tampered gossip', () => {
     const ask = (await net.node(0).repos.asks.get(taskId))!
     const bid = await makeBid(forger, ask, { createdAt: Date.now() })
     const own = await makeAward(forger, ask, [bid], { createdAt: Date.now() })
-    const forged = await makeAward(forger, ask, [bid], { createdAt: Date.now(), requester: ask.body.requester })
+    const forged = await makeAward(forger, ask, [bid], {
+      createdAt: Date.now(),
+      requester: ask.body.requester,
+    })
     await publish('award', Award.encode(own))
     await publish('award', Award.encode(forged))
     await waitFor(

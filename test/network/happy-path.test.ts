@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ZkpNode } from '../../node/node.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { INPUT_FRAME_BYTES, INPUT_PROTOCOL, InputResponse } from '../../protocol/input/index.ts'
 import { Result } from '../../protocol/task/messages.ts'
-import type { ZkpNode } from '../../node/node.ts'
 import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
 
 const enc = new TextEncoder()
@@ -27,7 +27,12 @@ async function dirContains(dir: string, needle: string): Promise<boolean> {
   return false
 }
 
-async function requestInput(from: ZkpNode, to: ZkpNode, taskId: string, round: number): Promise<InputResponse> {
+async function requestInput(
+  from: ZkpNode,
+  to: ZkpNode,
+  taskId: string,
+  round: number,
+): Promise<InputResponse> {
   const stream = await from.host.dialProtocol(to.host.peerId, INPUT_PROTOCOL)
   const f = framed(stream, INPUT_FRAME_BYTES)
   await f.write({ taskId: fromHex(taskId), round })
@@ -59,7 +64,11 @@ describe('a task across four real nodes', () => {
       provingDeadlineMs: 60_000,
       closeAfterBids: 0,
     })
-    await waitFor(async () => ['completed', 'failed'].includes((await req.task(taskId))?.state ?? ''), 'task end', 90_000)
+    await waitFor(
+      async () => ['completed', 'failed'].includes((await req.task(taskId))?.state ?? ''),
+      'task end',
+      90_000,
+    )
   })
 
   afterAll(async () => {
@@ -75,7 +84,9 @@ describe('a task across four real nodes', () => {
     // The public output is a * b; the private factor itself must not be public.
     expect(task!.proof!.publicSignals).toContain((BigInt(marker) * 11n).toString())
     expect(task!.proof!.publicSignals).not.toContain(marker)
-    expect(task!.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['asked', 'awarded', 'delivered', 'completed']))
+    expect(task!.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['asked', 'awarded', 'delivered', 'completed']),
+    )
   })
 
   it('leaves every node with the same verification result in its ledger', async () => {

@@ -10,7 +10,8 @@ function replayingEngine(roles: { prove: boolean; verify: boolean }, log: Logger
   return Object.assign(Object.create(real) as ProofEngine, {
     start: () => real.start(),
     stop: () => real.stop(),
-    prove: (req: ProveRequest, signal?: AbortSignal) => real.prove({ ...req, input: { a: '5', b: '7', nonce: '1' } }, signal),
+    prove: (req: ProveRequest, signal?: AbortSignal) =>
+      real.prove({ ...req, input: { a: '5', b: '7', nonce: '1' } }, signal),
   })
 }
 
@@ -28,7 +29,11 @@ function forgingEngine(roles: { prove: boolean; verify: boolean }, log: Logger):
 }
 
 describe.each([
-  { name: 'a valid proof of another input', engine: replayingEngine, reason: 'public signals do not match the task input' },
+  {
+    name: 'a valid proof of another input',
+    engine: replayingEngine,
+    reason: 'public signals do not match the task input',
+  },
   { name: 'a proof that does not verify', engine: forgingEngine, reason: 'proof failed verification' },
 ])('a prover that delivers $name', ({ engine, reason }) => {
   let net: TestNetwork
@@ -50,7 +55,11 @@ describe.each([
       provingDeadlineMs: 60_000,
       closeAfterBids: 0,
     })
-    await waitFor(async () => ['completed', 'failed'].includes((await net.node(0).task(taskId))?.state ?? ''), 'task end', 90_000)
+    await waitFor(
+      async () => ['completed', 'failed'].includes((await net.node(0).task(taskId))?.state ?? ''),
+      'task end',
+      90_000,
+    )
   })
 
   afterAll(async () => {
@@ -73,6 +82,8 @@ describe.each([
     const observer = net.node(3).ledger
     expect(observer.tally(net.node(1).peerId)).toMatchObject({ valid: 0, invalid: 1 })
     expect(observer.tally(net.node(2).peerId)).toMatchObject({ valid: 1, invalid: 0 })
-    expect(observer.figures(net.node(1).peerId).success).toBeLessThan(observer.figures(net.node(2).peerId).success)
+    expect(observer.figures(net.node(1).peerId).success).toBeLessThan(
+      observer.figures(net.node(2).peerId).success,
+    )
   })
 })

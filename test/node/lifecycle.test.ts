@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isZkpError } from '../../protocol/errors.ts'
 import { ZkpNode } from '../../node/node.ts'
+import { isZkpError } from '../../protocol/errors.ts'
 import { makeScenario } from '../helpers/messages.ts'
 
 const root = await mkdtemp(join(tmpdir(), 'zkp-life-'))
@@ -12,9 +12,13 @@ afterAll(() => rm(root, { recursive: true, force: true }))
 
 describe('node lifecycle', () => {
   it('exits by itself after stop: no open handles', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/start-stop.ts', join(root, 'exit')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/start-stop.ts', join(root, 'exit')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     child.stdout.on('data', (d: Buffer) => {
       out += d
@@ -97,7 +101,9 @@ describe('node lifecycle', () => {
     }
     expect(bad({ network: 'Bad Name!' })?.message).toMatch(/config\.network/)
     expect(bad({ prover: { maxConcurrent: 0 } })?.message).toMatch(/config\.prover\.maxConcurrent.*>=1/)
-    expect(bad({ weights: { price: 1, reputation: 1, success: 1, quality: 1, speed: 1 } })?.message).toMatch(/weights/)
+    expect(bad({ weights: { price: 1, reputation: 1, success: 1, quality: 1, speed: 1 } })?.message).toMatch(
+      /weights/,
+    )
     expect(bad({ unknown: true })?.message).toMatch(/unknown/i)
   })
 })

@@ -128,7 +128,13 @@ describe('tallyOf', () => {
     const estimate = award.body.ranked[award.body.winner]!.estimatedMs
     const at = async (elapsed: number, provingMs = 1) => {
       const d = await makeDelivery(prover, award, { provingMs })
-      return tallyOf(await makeResult(requester, { ask, award, delivery: d }, { createdAt: award.body.createdAt + elapsed }))
+      return tallyOf(
+        await makeResult(
+          requester,
+          { ask, award, delivery: d },
+          { createdAt: award.body.createdAt + elapsed },
+        ),
+      )
     }
     expect((await at(estimate)).qualitySum).toBe(PPM)
     expect((await at(estimate * 2)).qualitySum).toBe(PPM / 2)
