@@ -14,6 +14,8 @@ export interface StartOptions {
   circuits?: string[]
   addCircuit?: string[]
   apiPort?: number
+  localNetwork?: boolean
+  announce?: string[]
   config?: string
 }
 
@@ -28,7 +30,7 @@ async function readConfigFile(path: string): Promise<Json> {
     throw new UsageError(`--config: ${path} is not valid JSON (${errorMessage(err)})`)
   }
   if (!isObject(parsed)) throw new UsageError(`--config: ${path} must hold a JSON object`)
-  // JSON numbers cannot carry a uint96 exactly, so a config file may give the price as a decimal string.
+  // JSON numbers cannot carry a uint64 exactly, so a config file may give the price as a decimal string.
   const prover = parsed.prover
   if (isObject(prover) && typeof prover.price === 'string' && /^[0-9]{1,40}$/.test(prover.price)) {
     parsed.prover = { ...prover, price: BigInt(prover.price) }
@@ -51,6 +53,8 @@ export async function buildConfig(opts: StartOptions): Promise<NodeConfig> {
   if (opts.maxConcurrent !== undefined) prover.maxConcurrent = opts.maxConcurrent
   if (opts.circuits !== undefined) prover.circuits = opts.circuits
   if (opts.apiPort !== undefined) api.port = opts.apiPort
+  if (opts.localNetwork !== undefined) cfg.localNetwork = opts.localNetwork
+  if (opts.announce !== undefined) cfg.announce = opts.announce
   if (Object.keys(prover).length > 0) cfg.prover = prover
   if (Object.keys(api).length > 0) cfg.api = api
   if (cfg.dataDir === undefined)

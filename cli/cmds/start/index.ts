@@ -53,6 +53,15 @@ export function startCommand(exitWith: ExitWith): Command {
       'local API port on 127.0.0.1; 0 picks a free one (default 0)',
       integer(0, 65535),
     )
+    .option(
+      '--local-network',
+      'many peers on one IP (a test network on one machine): no gossipsub IP-colocation penalty, higher inbound rate',
+    )
+    .option(
+      '--announce <multiaddr...>',
+      'addresses to announce instead of the listen addresses',
+      many(multiaddrArg),
+    )
     .option('--config <file.json>', 'NodeConfig JSON file; flags given here override it', existingFile)
     .addHelpText(
       'after',
