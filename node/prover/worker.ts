@@ -3,6 +3,8 @@
  * worker_threads Worker fails with default options, and a process lets snarkjs use its own thread pool while
  * the node's event loop stays free. One request at a time; the parent queues.
  */
+import { readFile } from 'node:fs/promises'
+import { type WitnessCalculator, WitnessCalculatorBuilder } from 'circom_runtime'
 import { buildBn128 } from 'ffjavascript'
 import * as snarkjs from 'snarkjs'
 import type { WorkerReply, WorkerRequest } from './messages.ts'
@@ -11,29 +13,46 @@ const send = (reply: WorkerReply): void => {
   process.send?.(reply)
 }
 
+/**
+ * Compiled witness generators by wasm path. snarkjs's fullProve compiles the circuit's WebAssembly on every
+ * call (100-400 ms for a 2^14 circuit); a prover that keeps it compiled pays that once. Artifacts are
+ * content-addressed, so a path always names the same bytes.
+ */
+const calculators = new Map<string, Promise<WitnessCalculator>>()
+const MAX_CALCULATORS = 8
+
+function calculator(wasmPath: string): Promise<WitnessCalculator> {
+  let wc = calculators.get(wasmPath)
+  if (wc === undefined) {
+    wc = readFile(wasmPath).then((wasm) => WitnessCalculatorBuilder(wasm))
+    wc.catch(() => calculators.delete(wasmPath))
+    calculators.set(wasmPath, wc)
+    if (calculators.size > MAX_CALCULATORS) calculators.delete(calculators.keys().next().value!)
+  }
+  return wc
+}
+
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const started = performance.now()
-  if (req.op === 'prove') {
-    const { proof, publicSignals } = await snarkjs.groth16.fullProve(req.input, req.wasmPath, req.zkeyPath)
-    return {
-      id: req.id,
-      ok: true,
-      op: 'prove',
-      proof,
-      publicSignals,
-      ms: Math.round(performance.now() - started),
+  const ms = () => Math.round(performance.now() - started)
+  switch (req.op) {
+    case 'prove': {
+      // What groth16.fullProve does (witness, then prove), with the witness generator kept compiled.
+      const wtns = await (await calculator(req.wasmPath)).calculateWTNSBin(req.input, true)
+      const { proof, publicSignals } = await snarkjs.groth16.prove(req.zkeyPath, { type: 'mem', data: wtns })
+      return { id: req.id, ok: true, op: 'prove', proof, publicSignals, ms: ms() }
+    }
+    case 'witness': {
+      // The public signals are witness[1 .. nPublic]: outputs, then public inputs (witness[0] is the constant 1).
+      const witness = await (await calculator(req.wasmPath)).calculateWitness(req.input, true)
+      const publicSignals = witness.slice(1, 1 + req.nPublic).map((v) => v.toString())
+      return { id: req.id, ok: true, op: 'witness', publicSignals, ms: ms() }
+    }
+    case 'verify': {
+      const valid = await snarkjs.groth16.verify(req.vkey, req.publicSignals, req.proof)
+      return { id: req.id, ok: true, op: 'verify', valid, ms: ms() }
     }
   }
-  if (req.op === 'witness') {
-    // The public signals are witness[1 .. nPublic]: outputs, then public inputs (witness[0] is the constant 1).
-    const wtns = { type: 'mem' as const }
-    await snarkjs.wtns.calculate(req.input, req.wasmPath, wtns)
-    const witness = await snarkjs.wtns.exportJson(wtns)
-    const publicSignals = witness.slice(1, 1 + req.nPublic).map((v) => v.toString())
-    return { id: req.id, ok: true, op: 'witness', publicSignals, ms: Math.round(performance.now() - started) }
-  }
-  const valid = await snarkjs.groth16.verify(req.vkey, req.publicSignals, req.proof)
-  return { id: req.id, ok: true, op: 'verify', valid, ms: Math.round(performance.now() - started) }
 }
 
 process.on('message', (req: WorkerRequest) => {

@@ -69,6 +69,7 @@ export class Requester {
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly serial = new KeyedSerial()
   private readonly vkeys = new Map<string, VerificationKey>()
+  private readonly pendingWitness = new Map<string, Promise<string[]>>()
   private started = false
 
   constructor(
@@ -107,7 +108,11 @@ export class Requester {
         `circuitId: circuit ${req.circuitId} is not held by this node; add it first`,
       )
     }
-    const expectedPublicSignals = await this.expectedSignals(req.circuitId, req.input)
+    // Check the input's shape now; run the witness generator while the ask goes out (it is awaited before the
+    // award and before any proof is judged, and a failure fails the task and this call).
+    const input = parseInput(req.input)
+    const witness = this.expectedSignals(req.circuitId, input)
+    witness.catch(() => {})
     const now = this.c.now()
     const ask = await Ask.sign(
       {
@@ -137,7 +142,7 @@ export class Requester {
         createdAt: now,
         updatedAt: now,
         events: [],
-        expectedPublicSignals,
+        expectedPublicSignals: [],
       },
       { at: now, kind: 'asked', detail: `max price ${req.maxPrice}, window ${req.bidWindowMs} ms` },
     )
@@ -148,29 +153,48 @@ export class Requester {
       this.c.repos.tasks.putOp(taskId, task),
     ])
     this.c.events.emit('task', task)
+    this.pendingWitness.set(taskId, witness)
     await this.c.gossip.publishAsk(ask)
     this.armWindow(taskId, ask)
+    try {
+      const expected = await witness
+      await this.serial.run(taskId, async () => {
+        await this.c.repos.tasks.put(taskId, {
+          ...(await this.mustTask(taskId)),
+          expectedPublicSignals: expected,
+        })
+      })
+    } catch (err) {
+      await this.serial.run(taskId, () => this.finish(taskId, 'failed', errorMessage(err)))
+      throw err
+    } finally {
+      this.pendingWitness.delete(taskId)
+    }
     return taskId
   }
 
+  /** The public signals a proof of this task must carry: stored, being computed, or computed again now. */
+  private async expectedFor(taskId: string, task: TaskRecord): Promise<string[]> {
+    if (task.expectedPublicSignals.length > 0) return task.expectedPublicSignals
+    const pending = this.pendingWitness.get(taskId)
+    if (pending !== undefined) return pending
+    // After a restart mid-computation: compute again from the stored input.
+    const input = await this.c.repos.inputs.get(taskId)
+    if (input === undefined) throw new ZkpError('NOT_FOUND', `input of task ${taskId} missing`)
+    const expected = await this.expectedSignals(task.circuitId, parseInput(input))
+    await this.c.repos.tasks.put(taskId, { ...task, expectedPublicSignals: expected })
+    return expected
+  }
+
   /** Runs the witness generator on the input: the public signals a proof must carry, or a clear refusal. */
-  private async expectedSignals(circuitId: string, input: Uint8Array): Promise<string[]> {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(input))
-    } catch {
-      throw new ZkpError('BAD_REQUEST', 'input: not a UTF-8 JSON document')
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ZkpError('BAD_REQUEST', 'input: must be a JSON object of signal names to values')
-    }
+  private async expectedSignals(circuitId: string, parsed: CircuitInput): Promise<string[]> {
     const manifest = (await this.c.artifacts.manifest(circuitId))!
     const vkey = await this.vkey(circuitId)
     try {
       return await this.c.engine.publicSignals({
         circuitId,
         wasmPath: this.c.artifacts.path(manifest.wasm),
-        input: parsed as CircuitInput,
+        input: parsed,
         nPublic: vkey.nPublic,
       })
     } catch (err) {
@@ -287,6 +311,13 @@ export class Requester {
   /** Runs the auction on the bids we hold and awards round 0, or fails the task if no bid is eligible. */
   private async closeWindow(taskId: string, ask: SignedAsk): Promise<void> {
     clearTimeout(this.timers.get(taskId))
+    try {
+      await this.expectedFor(taskId, await this.mustTask(taskId))
+    } catch (err) {
+      // No one is awarded work on an input that cannot be proven.
+      await this.finish(taskId, 'failed', errorMessage(err))
+      return
+    }
     const bids = await this.bidsFor(taskId)
     const ranked = rankBids(ask, bids, this.c.ledger.snapshot(), this.init.weights)
     if (ranked.length === 0) {
@@ -365,7 +396,7 @@ export class Requester {
     })
     let problem: string | undefined
     try {
-      problem = await this.judgeProof(ask.body.circuitId, task.expectedPublicSignals, delivery)
+      problem = await this.judgeProof(ask.body.circuitId, await this.expectedFor(taskId, task), delivery)
     } catch (err) {
       // We could not judge (our verifier is down, say): that says nothing about the proof. The deadline
       // still runs, and the prover may deliver again.
@@ -520,4 +551,18 @@ export class Requester {
     if (task === undefined) throw new ZkpError('UNKNOWN_TASK', `task ${taskId} is not ours`)
     return task
   }
+}
+
+/** The private input as the circuit takes it: a UTF-8 JSON object of signal names to values. */
+function parseInput(bytes: Uint8Array): CircuitInput {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    throw new ZkpError('BAD_REQUEST', 'input: not a UTF-8 JSON document')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ZkpError('BAD_REQUEST', 'input: must be a JSON object of signal names to values')
+  }
+  return parsed as CircuitInput
 }

@@ -56,6 +56,11 @@ declare module 'snarkjs' {
       zkey: FileSource,
       logger?: Logger,
     ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>
+    function prove(
+      zkey: FileSource,
+      wtns: FileSource | MemFile,
+      logger?: Logger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>
     function verify(
       vkey: VerificationKey,
       publicSignals: PublicSignals,
