@@ -57,16 +57,18 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const reputation = requester.ledger.snapshot()
     const ledgerSize = requester.ledger.size
 
-    const started = Date.now()
+    // One time line for every node: milliseconds since the ask was created.
+    let origin = Date.now()
     const onJob = (label: string) => (j: ProverJob) =>
       out(
-        `${elapsed(Date.now() - started)} ${label.padEnd(9)} ${j.state}${j.reason === undefined ? '' : `: ${named(j.reason, labels)}`}`,
+        `${elapsed(Date.now() - origin)} ${label.padEnd(9)} ${j.state}${j.reason === undefined ? '' : `: ${named(j.reason, labels)}`}`,
       )
     const jobListeners = provers.map((p) => [p, onJob(p.label)] as const)
     for (const [p, fn] of jobListeners) p.node.events.on('job', fn)
     let onTask: ((t: TaskRecord) => void) | undefined
     const final = new Promise<TaskRecord>((resolve) => {
       onTask = (t) => {
+        origin = t.createdAt
         const e = t.events.at(-1)
         if (e !== undefined)
           out(`${elapsed(e.at - t.createdAt)} ${'requester'.padEnd(9)} ${e.kind}: ${named(e.detail, labels)}`)
