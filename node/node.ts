@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Logger, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createArtifactHandler } from '../protocol/artifact/handler.ts'
@@ -10,6 +10,7 @@ import { toHex } from '../protocol/codec/hash.ts'
 import { ZkpError } from '../protocol/errors.ts'
 import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
 import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
+import { createStatusHandler, STATUS_PROTOCOL } from '../protocol/status/index.ts'
 import {
   Ask,
   type SignedAsk,
@@ -38,6 +39,8 @@ export interface ZkpNodeOptions {
   now?: () => number
   /** Makes and checks proofs; snarkjs in child processes unless a simulation injects its own. */
   engine?: (roles: { prove: boolean; verify: boolean }, log: Logger) => ProofEngine
+  /** Which peers may connect; tests and the simulator use it to split and heal networks. */
+  connectionGater?: ConnectionGater
 }
 
 /**
@@ -55,7 +58,10 @@ export class ZkpNode {
   private parts: Parts | undefined
   private readonly makeEngine: NonNullable<ZkpNodeOptions['engine']>
 
-  constructor(config: NodeConfigInput, options: ZkpNodeOptions = {}) {
+  constructor(
+    config: NodeConfigInput,
+    private readonly options: ZkpNodeOptions = {},
+  ) {
     this.config = parseConfig(config)
     this.logger = options.logger ?? defaultLogger()
     this.log = this.logger.forComponent('zkp:node')
@@ -92,7 +98,9 @@ export class ZkpNode {
       p.prover?.stop()
       p.gossip.stop()
       if (p.host.status === 'started') {
-        await p.host.unhandle([ARTIFACT_PROTOCOL, INPUT_PROTOCOL, PROOF_PROTOCOL]).catch(() => {})
+        await p.host
+          .unhandle([ARTIFACT_PROTOCOL, INPUT_PROTOCOL, PROOF_PROTOCOL, STATUS_PROTOCOL])
+          .catch(() => {})
         await p.host.stop()
       }
       await p.engine.stop()
@@ -220,6 +228,9 @@ export class ZkpNode {
         bootstrap: cfg.bootstrap,
         localNetwork: cfg.localNetwork,
         topics: Object.values(topicsFor(cfg.network)),
+        ...(this.options.connectionGater !== undefined
+          ? { connectionGater: this.options.connectionGater }
+          : {}),
         logger: this.logger,
       })
       const peerId = host.peerId.toString()
@@ -244,7 +255,7 @@ export class ZkpNode {
         ? new Requester({ ...common, store, ledger, engine, log: log('requester') }, { weights: cfg.weights })
         : undefined
       const prover = isProver
-        ? new Prover({ ...common, host, fetcher, engine, log: log('prover') }, cfg.prover)
+        ? new Prover({ ...common, host, store, fetcher, engine, log: log('prover') }, cfg.prover)
         : undefined
       return {
         privateKey,
@@ -280,6 +291,13 @@ export class ZkpNode {
     if (p.requester !== undefined) {
       await p.host.handle(INPUT_PROTOCOL, p.requester.handleInput, { maxInboundStreams: 64 })
       await p.host.handle(PROOF_PROTOCOL, p.requester.handleProof, { maxInboundStreams: 64 })
+      await p.host.handle(
+        STATUS_PROTOCOL,
+        createStatusHandler(p.requester, this.logger.forComponent('zkp:status')),
+        {
+          maxInboundStreams: 64,
+        },
+      )
     }
     p.gossip.start({
       ask: (ask) => this.onAsk(p, ask),
@@ -287,7 +305,7 @@ export class ZkpNode {
       award: (award) => this.onAward(p, award),
       result: (result) => this.onResult(p, result),
     })
-    p.prover?.start()
+    await p.prover?.start()
     await p.requester?.start()
   }
 

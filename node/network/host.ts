@@ -4,7 +4,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -22,6 +22,8 @@ export interface HostInit {
   /** Our gossip topics: each gets score parameters that penalise invalid messages. */
   topics: string[]
   logger?: ComponentLogger
+  /** Decides which peers may connect: tests and the simulator use it to split and heal networks. */
+  connectionGater?: ConnectionGater
 }
 
 /**
@@ -57,6 +59,7 @@ export async function createHost(init: HostInit): Promise<ZkpHost> {
     start: false,
     ...(init.logger !== undefined ? { logger: init.logger } : {}),
     addresses: { listen: init.listen, announce: init.announce ?? [] },
+    ...(init.connectionGater !== undefined ? { connectionGater: init.connectionGater } : {}),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -22,6 +22,10 @@ function localCodec<T>(): Codec<T> {
 }
 
 const raw: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
+const text: Codec<string> = {
+  encode: (v) => new TextEncoder().encode(v),
+  decode: (b) => new TextDecoder().decode(b),
+}
 
 /**
  * Every entity the node keeps, one key prefix each. Signed messages are stored in their wire form so that they
@@ -36,6 +40,8 @@ export interface Repositories {
   awards: Repository<SignedAward>
   /** result/<resultId>: the reputation ledger */
   results: Repository<SignedResult>
+  /** auction/<askId>: the task an ask belongs to (a task may ask several times) */
+  auctions: Repository<string>
   /** task/<taskId>: requester-side task state */
   tasks: Repository<TaskRecord>
   /** input/<taskId>: a requester's private inputs, never gossiped */
@@ -52,6 +58,7 @@ export function createRepositories(store: Store): Repositories {
     bids: new Repository(store, 'bid', Bid),
     awards: new Repository(store, 'award', Award),
     results: new Repository(store, 'result', Result),
+    auctions: new Repository(store, 'auction', text),
     tasks: new Repository(store, 'task', localCodec<TaskRecord>()),
     inputs: new Repository(store, 'input', raw),
     jobs: new Repository(store, 'job', localCodec<ProverJob>()),

@@ -1,26 +1,17 @@
-import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Logger, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { CircuitInput } from 'snarkjs'
 import { framed } from '../../protocol/codec/frames.ts'
-import { toHex } from '../../protocol/codec/hash.ts'
-import type { Groth16Proof } from '../../protocol/codec/schema.ts'
+import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import {
-  INPUT_FRAME_BYTES,
-  INPUT_PROTOCOL,
-  INPUT_TIMEOUT_MS,
-  InputResponse,
-} from '../../protocol/input/index.ts'
-import {
-  PROOF_FRAME_BYTES,
-  PROOF_PROTOCOL,
-  PROOF_TIMEOUT_MS,
-  ProofReceipt,
-} from '../../protocol/proof/index.ts'
+  STATUS_FRAME_BYTES,
+  STATUS_PROTOCOL,
+  STATUS_TIMEOUT_MS,
+  StatusResponse,
+} from '../../protocol/status/index.ts'
 import {
   Ask,
   Bid,
-  Delivery,
   type SignedAsk,
   type SignedAward,
   type SignedResult,
@@ -31,8 +22,10 @@ import type { NodeEvents } from '../events.ts'
 import type { Gossip } from '../gossip/gossip.ts'
 import type { ZkpHost } from '../network/host.ts'
 import type { ProofEngine } from '../prover/engine.ts'
-import { bidKey, type Repositories } from '../store/repositories.ts'
-import type { JobState, ProverJob } from './prover-job.ts'
+import { bidKey, type Repositories, roundKey } from '../store/repositories.ts'
+import type { Store } from '../store/store.ts'
+import { ACTIVE_JOB_STATES, FINAL_JOB_STATES, type ProverJob } from './prover-job.ts'
+import { deliverWithRetry, prove } from './prover-work.ts'
 import { KeyedSerial } from './serial.ts'
 
 export interface ProverComponents {
@@ -40,6 +33,7 @@ export interface ProverComponents {
   peerId: string
   network: string
   host: ZkpHost
+  store: Store
   repos: Repositories
   gossip: Gossip
   artifacts: ArtifactStore
@@ -63,17 +57,29 @@ export interface ProverInit {
 
 /** Milliseconds per constraint assumed before this prover has measured a circuit. */
 const DEFAULT_MS_PER_CONSTRAINT = 0.05
-const ACTIVE: ReadonlySet<JobState> = new Set(['awarded', 'proving'])
+/** How often unsettled jobs are looked at, and the back-off bounds for asking a requester about one. */
+const SWEEP_MS = 1_000
+const SETTLE_AFTER_MS = 2_000
+const SETTLE_MAX_BACKOFF_MS = 60_000
+/** A job the requester has not settled after this long is given up as lost. */
+const SETTLE_GIVE_UP_MS = 24 * 60 * 60 * 1000
 
 /**
- * The prover role: bids on asks it can serve, and when awarded fetches the circuit and the private input over
- * direct streams, proves in the snarkjs child process and delivers the proof to the requester.
+ * The prover role: bids on asks it can serve; when awarded, fetches the circuit and the private input over
+ * direct streams, proves in the engine, journals the proof and delivers it, retrying while the requester is
+ * away. Every step is journaled: after a restart, work in flight resumes if its deadline allows. Jobs that
+ * end without a word to us (we lost, we missed a deadline, the network split) are settled by asking the
+ * requester over the status stream.
  */
 export class Prover {
   private readonly serial = new KeyedSerial()
   private readonly running = new Map<string, AbortController>()
+  /** Jobs not yet final, by task id: what the sweeper looks at. */
+  private readonly unsettled = new Set<string>()
   /** Measured proving time per circuit (moving average), used for estimates in bids. */
   private readonly measured = new Map<string, number>()
+  private sweeper: NodeJS.Timeout | undefined
+  private sweeping = false
   private started = false
 
   constructor(
@@ -81,13 +87,22 @@ export class Prover {
     private readonly init: ProverInit,
   ) {}
 
-  start(): void {
+  /** Resumes journaled work: active jobs whose deadline allows go on, the rest wait to be settled. */
+  async start(): Promise<void> {
+    if (this.started) return
     this.started = true
+    for await (const [taskId, job] of this.c.repos.jobs.values()) {
+      if (FINAL_JOB_STATES.has(job.state)) continue
+      this.unsettled.add(taskId)
+      if (ACTIVE_JOB_STATES.has(job.state)) await this.resume(job)
+    }
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS)
   }
 
   stop(): void {
     if (!this.started) return
     this.started = false
+    clearInterval(this.sweeper)
     for (const ctl of this.running.values()) ctl.abort(new ZkpError('UNAVAILABLE', 'node stopping'))
     this.running.clear()
   }
@@ -125,7 +140,7 @@ export class Prover {
       },
       this.c.privateKey,
     )
-    await this.saveJob({
+    const job: ProverJob = {
       taskId,
       requester: a.requester,
       circuitId: a.circuitId,
@@ -133,8 +148,15 @@ export class Prover {
       state: 'bid',
       bidAt: now,
       updatedAt: now,
-    })
-    await this.c.repos.bids.put(bidKey(taskId, this.c.peerId), bid)
+      checkAt: a.createdAt + a.bidWindowMs + SETTLE_AFTER_MS,
+    }
+    // Journal the job and our bid before the bid goes out.
+    await this.c.store.batch([
+      this.c.repos.jobs.putOp(taskId, job),
+      this.c.repos.bids.putOp(bidKey(taskId, this.c.peerId), bid),
+    ])
+    this.unsettled.add(taskId)
+    this.c.events.emit('job', job)
     await this.c.gossip.publishBid(bid)
     if (!hasCircuit && this.init.prefetch) {
       this.c.fetcher
@@ -148,10 +170,10 @@ export class Prover {
     const taskId = toHex(award.body.taskId)
     await this.serial.run(taskId, async () => {
       const job = await this.c.repos.jobs.get(taskId)
-      if (job === undefined) return
+      if (job === undefined || FINAL_JOB_STATES.has(job.state)) return
       const winner = award.body.ranked[award.body.winner]?.prover
       if (winner !== this.c.peerId) {
-        if (ACTIVE.has(job.state) && award.body.round > job.round) {
+        if (ACTIVE_JOB_STATES.has(job.state) && award.body.round > job.round) {
           this.running.get(taskId)?.abort(new ZkpError('STALE', 'replaced by a later award'))
           await this.update(job, { state: 'lost', reason: `replaced in round ${award.body.round}` })
         } else if (job.state === 'bid' && !award.body.ranked.some((r) => r.prover === this.c.peerId)) {
@@ -160,32 +182,58 @@ export class Prover {
         return
       }
       // A replayed or stale award (same or older round) must not restart work that ran or ended.
-      if (
-        award.body.round < job.round ||
-        (award.body.round === job.round && job.state !== 'bid' && job.state !== 'lost')
-      )
-        return
-      const ask = await this.c.repos.asks.get(taskId)
-      if (ask === undefined) return
-      const ctl = new AbortController()
-      this.running.set(taskId, ctl)
-      const next = await this.update(job, { state: 'awarded', round: award.body.round })
-      void this.work(next, ask, award, ctl).finally(() => {
-        if (this.running.get(taskId) === ctl) this.running.delete(taskId)
+      if (award.body.round < job.round || (award.body.round === job.round && job.state !== 'bid')) return
+      const next = await this.update(job, {
+        state: 'awarded',
+        round: award.body.round,
+        provingDeadline: award.body.provingDeadline,
       })
+      await this.launch(next)
     })
   }
 
-  /** A result arrived: a task another prover completed is lost to us; our own valid result is settled. */
+  /** A result arrived: a task another prover completed is lost to us. */
   async onResult(result: SignedResult): Promise<void> {
     const taskId = toHex(result.body.taskId)
     await this.serial.run(taskId, async () => {
       const job = await this.c.repos.jobs.get(taskId)
-      if (job === undefined || result.body.verdict !== 'valid') return
-      if (result.body.prover !== this.c.peerId && (job.state === 'bid' || ACTIVE.has(job.state))) {
-        this.running.get(taskId)?.abort(new ZkpError('STALE', 'task completed by another prover'))
-        await this.update(job, { state: 'lost', reason: `completed by ${result.body.prover}` })
-      }
+      if (job === undefined || FINAL_JOB_STATES.has(job.state) || result.body.verdict !== 'valid') return
+      if (result.body.prover === this.c.peerId) return
+      this.running.get(taskId)?.abort(new ZkpError('STALE', 'task completed by another prover'))
+      await this.update(job, { state: 'lost', reason: `completed by ${result.body.prover}` })
+    })
+  }
+
+  /** After a restart: go on with work whose deadline has not passed; the rest is missed. */
+  private async resume(job: ProverJob): Promise<void> {
+    if (job.provingDeadline === undefined || this.c.now() >= job.provingDeadline) {
+      await this.update(job, {
+        state: 'missed',
+        reason: 'restarted after the proving deadline',
+        checkAt: this.c.now(),
+      })
+      return
+    }
+    this.c.log('resuming task %s from %s', job.taskId.slice(0, 8), job.state)
+    await this.launch(job)
+  }
+
+  /** Runs the job's remaining steps in the background, bounded by its deadline. */
+  private async launch(job: ProverJob): Promise<void> {
+    const ask = await this.c.repos.asks.get(job.taskId)
+    const award = await this.c.repos.awards.get(roundKey(job.taskId, job.round))
+    if (ask === undefined || award === undefined) {
+      await this.update(job, {
+        state: 'missed',
+        reason: 'ask or award missing from the store',
+        checkAt: this.c.now(),
+      })
+      return
+    }
+    const ctl = new AbortController()
+    this.running.set(job.taskId, ctl)
+    void this.work(job, ask, award, ctl).finally(() => {
+      if (this.running.get(job.taskId) === ctl) this.running.delete(job.taskId)
     })
   }
 
@@ -199,82 +247,93 @@ export class Prover {
       () => ctl.abort(new ZkpError('TIMEOUT', 'proving deadline passed')),
       Math.max(0, award.body.provingDeadline - this.c.now()),
     )
-    const signal = ctl.signal
     const requester = peerIdFromString(ask.body.requester)
     try {
-      const [manifest, input] = await Promise.all([
-        this.c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal),
-        this.fetchInput(requester, award, signal),
-      ])
-      job = await this.update(job, { state: 'proving' })
-      const reply = await this.c.engine.prove(
-        {
-          circuitId: ask.body.circuitId,
-          wasmPath: this.c.artifacts.path(manifest.wasm),
-          zkeyPath: this.c.artifacts.path(manifest.zkey),
-          input,
-        },
-        signal,
-      )
-      this.learn(ask.body.circuitId, reply.ms)
-      const delivery = await Delivery.sign(
-        {
-          v: 1,
-          network: this.c.network,
-          taskId: award.body.taskId,
-          round: award.body.round,
-          prover: this.c.peerId,
-          proof: reply.proof as Groth16Proof,
-          publicSignals: reply.publicSignals,
-          provingMs: reply.ms,
-          createdAt: this.c.now(),
-        },
-        this.c.privateKey,
-      )
-      const receipt = await this.deliver(requester, Delivery.encode(delivery), signal)
-      await this.update(job, {
-        state: receipt.status === 'accepted' ? 'delivered' : 'failed',
-        provingMs: reply.ms,
-        reason: `${receipt.status}: ${receipt.reason}`,
-      })
+      let delivery = job.delivery
+      if (delivery === undefined) {
+        job = await this.update(job, { state: 'proving' })
+        const proved = await prove(this.c, ask, award, requester, ctl.signal)
+        this.learn(ask.body.circuitId, proved.provingMs)
+        delivery = proved.delivery
+        // Journal the proof before delivering it: a restart or an absent requester must not lose it.
+        job = await this.update(job, { state: 'proved', delivery, provingMs: proved.provingMs })
+      }
+      const receipt = await deliverWithRetry(this.c, requester, delivery, ctl.signal)
+      const state =
+        receipt.status === 'accepted' ? 'delivered' : receipt.status === 'rejected' ? 'failed' : 'lost'
+      await this.settle(job.taskId, { state, reason: `${receipt.status}: ${receipt.reason}` })
     } catch (err) {
-      const reason = signal.aborted ? errorMessage(signal.reason) : errorMessage(err)
+      const reason = ctl.signal.aborted ? errorMessage(ctl.signal.reason) : errorMessage(err)
       this.c.log('task %s: %s', job.taskId.slice(0, 8), reason)
-      const latest = await this.c.repos.jobs.get(job.taskId)
-      if (latest !== undefined && latest.state !== 'lost')
-        await this.update(latest, { state: 'failed', reason })
+      // Stopping or being replaced is said elsewhere; anything else leaves the job to be settled.
+      if (
+        !(ctl.signal.reason instanceof ZkpError && ['UNAVAILABLE', 'STALE'].includes(ctl.signal.reason.code))
+      ) {
+        await this.settle(job.taskId, { state: 'missed', reason, checkAt: this.c.now() })
+      }
     } finally {
       clearTimeout(deadline)
     }
   }
 
-  private async fetchInput(
-    requester: PeerId,
-    award: SignedAward,
-    signal: AbortSignal,
-  ): Promise<CircuitInput> {
-    const s = AbortSignal.any([signal, AbortSignal.timeout(INPUT_TIMEOUT_MS)])
-    const stream = await this.c.host.dialProtocol(requester, INPUT_PROTOCOL, { signal: s })
-    const f = framed(stream, INPUT_FRAME_BYTES)
-    await f.write({ taskId: award.body.taskId, round: award.body.round }, { signal: s })
-    const res = await f.read(InputResponse, 'input response', { signal: s })
-    await f.close()
-    if (res.status !== 'ok') throw new ZkpError('NOT_AUTHORISED', `input ${res.status}: ${res.reason}`)
+  /** Applies a change to a job unless it has become final meanwhile. */
+  private async settle(taskId: string, patch: Partial<ProverJob>): Promise<void> {
+    await this.serial.run(taskId, async () => {
+      const latest = await this.c.repos.jobs.get(taskId)
+      if (latest !== undefined && !FINAL_JOB_STATES.has(latest.state)) await this.update(latest, patch)
+    })
+  }
+
+  /** Asks requesters about jobs that nothing else has settled (bids never decided, missed deadlines). */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return
+    this.sweeping = true
     try {
-      return JSON.parse(new TextDecoder().decode(res.input)) as CircuitInput
+      const now = this.c.now()
+      for (const taskId of [...this.unsettled].slice(0, 64)) {
+        const job = await this.c.repos.jobs.get(taskId)
+        if (job === undefined || FINAL_JOB_STATES.has(job.state)) {
+          this.unsettled.delete(taskId)
+          continue
+        }
+        if ((job.state !== 'bid' && job.state !== 'missed') || (job.checkAt ?? 0) > now) continue
+        await this.serial.run(taskId, () => this.askRequester(job))
+      }
     } catch (err) {
-      throw new ZkpError('INVALID_FIELD', 'input: not JSON', {}, { cause: err })
+      this.c.log.error('sweep: %s', errorMessage(err))
+    } finally {
+      this.sweeping = false
     }
   }
 
-  private async deliver(requester: PeerId, bytes: Uint8Array, signal: AbortSignal): Promise<ProofReceipt> {
-    const s = AbortSignal.any([signal, AbortSignal.timeout(PROOF_TIMEOUT_MS)])
-    const stream = await this.c.host.dialProtocol(requester, PROOF_PROTOCOL, { signal: s })
-    const f = framed(stream, PROOF_FRAME_BYTES)
-    await f.writeBytes(bytes, { signal: s })
-    const receipt = await f.read(ProofReceipt, 'proof receipt', { signal: s })
-    await f.close()
-    return receipt
+  private async askRequester(job: ProverJob): Promise<void> {
+    let status: StatusResponse | undefined
+    try {
+      const signal = AbortSignal.timeout(STATUS_TIMEOUT_MS)
+      const stream = await this.c.host.dialProtocol(peerIdFromString(job.requester), STATUS_PROTOCOL, {
+        signal,
+      })
+      const f = framed(stream, STATUS_FRAME_BYTES)
+      await f.write({ taskId: fromHex(job.taskId) }, { signal })
+      status = await f.read(StatusResponse, 'status', { signal })
+      await f.close()
+    } catch (err) {
+      this.c.log('status of %s: %s', job.taskId.slice(0, 8), errorMessage(err))
+    }
+    const latest = await this.c.repos.jobs.get(job.taskId)
+    if (latest === undefined || FINAL_JOB_STATES.has(latest.state)) return
+    const outcome = status === undefined ? undefined : settledBy(status, this.c.peerId)
+    if (outcome !== undefined) {
+      await this.update(latest, outcome)
+      return
+    }
+    const checks = (latest.checks ?? 0) + 1
+    if (this.c.now() - latest.bidAt > SETTLE_GIVE_UP_MS) {
+      await this.update(latest, { state: 'lost', reason: 'the requester never settled the task' })
+      return
+    }
+    const backoff = Math.min(SETTLE_MAX_BACKOFF_MS, SETTLE_AFTER_MS * 2 ** Math.min(checks, 10))
+    await this.update(latest, { checks, checkAt: this.c.now() + backoff })
   }
 
   /** Our estimate for a circuit: what we measured, or a guess from its size. */
@@ -290,14 +349,29 @@ export class Prover {
     this.measured.set(circuitId, prev === undefined ? ms : 0.7 * prev + 0.3 * ms)
   }
 
-  private async saveJob(job: ProverJob): Promise<void> {
-    await this.c.repos.jobs.put(job.taskId, job)
-    this.c.events.emit('job', job)
-  }
-
   private async update(job: ProverJob, patch: Partial<ProverJob>): Promise<ProverJob> {
     const next = { ...job, ...patch, updatedAt: this.c.now() }
-    await this.saveJob(next)
+    await this.c.repos.jobs.put(next.taskId, next)
+    if (FINAL_JOB_STATES.has(next.state)) this.unsettled.delete(next.taskId)
+    this.c.events.emit('job', next)
     return next
+  }
+}
+
+/** What a requester's status answer means for our job, or undefined if it is not final yet. */
+function settledBy(s: StatusResponse, self: string): Partial<ProverJob> | undefined {
+  switch (s.state) {
+    case 'completed':
+      return s.winner === self
+        ? { state: 'delivered', reason: 'completed (confirmed by the requester)' }
+        : { state: 'lost', reason: `completed by ${s.winner ?? 'another prover'}` }
+    case 'failed':
+      return { state: 'failed', reason: `the task failed: ${s.reason}` }
+    case 'reasked':
+      return { state: 'lost', reason: 'the requester asked again; this ask is over' }
+    case 'unknown':
+      return { state: 'lost', reason: 'the requester does not know this task' }
+    default:
+      return undefined
   }
 }

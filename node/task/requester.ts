@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger, PrivateKey, StreamHandler } from '@libp2p/interface'
-import type { CircuitInput, VerificationKey } from 'snarkjs'
 import { type AuctionWeights, bidSetDigest, eligibleBids, rankBids } from '../../protocol/auction/auction.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import { INPUT_FRAME_BYTES, InputRequest, type InputResponse } from '../../protocol/input/index.ts'
 import { PROOF_FRAME_BYTES, type ProofReceipt } from '../../protocol/proof/index.ts'
+import type { StatusResponse } from '../../protocol/status/index.ts'
 import {
   Ask,
+  type AskBody,
   Award,
   type AwardBody,
   Delivery,
@@ -27,8 +28,11 @@ import type { Ledger } from '../ledger/ledger.ts'
 import type { ProofEngine } from '../prover/engine.ts'
 import { type Repositories, roundKey } from '../store/repositories.ts'
 import type { Store } from '../store/store.ts'
+import { ProofCheck, parseInput } from './proof-check.ts'
+import { priceFor, REASK_DEFAULTS, ReaskPolicy } from './reask.ts'
 import { KeyedSerial } from './serial.ts'
 import { FINAL_STATES, type TaskEvent, type TaskRecord, withEvent } from './task-record.ts'
+import { TaskTimers } from './timers.ts'
 
 export interface RequesterComponents {
   privateKey: PrivateKey
@@ -53,41 +57,53 @@ export interface SubmitRequest {
   circuitId: string
   /** The private input, UTF-8 JSON. */
   input: Uint8Array
+  /** The most this requester will pay: the ceiling of every ask. */
   maxPrice: bigint
   bidWindowMs: number
   provingDeadlineMs: number
   closeAfterBids: number
   params?: Uint8Array
+  /** The first ask's price (default: maxPrice); later asks raise it toward maxPrice. */
+  startPrice?: bigint
+  /** Asks in all before giving up (default 3). */
+  maxAsks?: number
+  /** How much each new ask raises the price, in percent (default 50). */
+  raisePercent?: number
 }
 
 /**
  * The requester role: asks, runs the auction when the window closes, awards, hands the private input to the
- * awarded prover only, verifies the delivered proof and gossips a signed result. An invalid proof or a missed
- * deadline hands the task to the next-ranked bid; when none is left the task fails with a reason.
+ * awarded prover only, checks that a delivered proof is a valid proof of its input and gossips a signed
+ * result. An invalid proof or a missed deadline hands the task to the next-ranked bid; an auction that ends
+ * with nobody to prove leads to a new ask at a higher price; after the last ask the task fails with a reason.
+ * Every transition is journaled before it is acted on, so a restarted requester resumes where it was.
  */
 export class Requester {
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly timers: TaskTimers
   private readonly serial = new KeyedSerial()
-  private readonly vkeys = new Map<string, VerificationKey>()
+  private readonly check: ProofCheck
   private readonly pendingWitness = new Map<string, Promise<string[]>>()
   private started = false
 
   constructor(
     private readonly c: RequesterComponents,
     private readonly init: RequesterInit,
-  ) {}
+  ) {
+    this.timers = new TaskTimers(c.log, c.now)
+    this.check = new ProofCheck(c.artifacts, c.engine)
+  }
 
+  /** Resumes every open task from the store: re-arms its window or its deadline (at once if it has passed). */
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
-    // Resume open tasks: re-arm the window or the deadline from what the store says.
     for await (const [taskId, task] of this.c.repos.tasks.values()) {
       if (FINAL_STATES.has(task.state)) continue
-      const ask = await this.c.repos.asks.get(taskId)
+      const ask = await this.c.repos.asks.get(task.auction)
       if (ask === undefined) continue
       if (task.state === 'bidding') this.armWindow(taskId, ask)
       else {
-        const award = await this.c.repos.awards.get(roundKey(taskId, task.round))
+        const award = await this.c.repos.awards.get(roundKey(task.auction, task.round))
         if (award !== undefined) this.armDeadline(taskId, award)
       }
     }
@@ -96,8 +112,7 @@ export class Requester {
   stop(): void {
     if (!this.started) return
     this.started = false
-    for (const t of this.timers.values()) clearTimeout(t)
-    this.timers.clear()
+    this.timers.clearAll()
   }
 
   /** Creates, stores and gossips a task; returns its id (hex). */
@@ -108,47 +123,58 @@ export class Requester {
         `circuitId: circuit ${req.circuitId} is not held by this node; add it first`,
       )
     }
+    const policy = ReaskPolicy.parse({
+      startPrice: req.startPrice ?? req.maxPrice,
+      ceiling: req.maxPrice,
+      maxAsks: req.maxAsks ?? REASK_DEFAULTS.maxAsks,
+      raisePercent: req.raisePercent ?? REASK_DEFAULTS.raisePercent,
+    })
+    if (policy.startPrice > policy.ceiling) {
+      throw new ZkpError(
+        'BAD_REQUEST',
+        `startPrice: ${policy.startPrice} is above maxPrice ${policy.ceiling}`,
+      )
+    }
     // Check the input's shape now; run the witness generator while the ask goes out (it is awaited before the
     // award and before any proof is judged, and a failure fails the task and this call).
     const input = parseInput(req.input)
-    const witness = this.expectedSignals(req.circuitId, input)
+    const witness = this.check.expectedSignals(req.circuitId, input)
     witness.catch(() => {})
     const now = this.c.now()
-    const ask = await Ask.sign(
-      {
-        v: 1,
-        network: this.c.network,
-        requester: this.c.peerId,
-        nonce: randomBytes(16),
-        createdAt: now,
-        circuitId: req.circuitId,
-        system: 'groth16',
-        params: req.params ?? new Uint8Array(),
-        maxPrice: req.maxPrice,
-        bidWindowMs: req.bidWindowMs,
-        closeAfterBids: req.closeAfterBids,
-        provingDeadlineMs: req.provingDeadlineMs,
-        inputBytes: req.input.byteLength,
-      },
-      this.c.privateKey,
-    )
+    const ask = await this.signAsk({
+      circuitId: req.circuitId,
+      params: req.params ?? new Uint8Array(),
+      maxPrice: policy.startPrice,
+      bidWindowMs: req.bidWindowMs,
+      closeAfterBids: req.closeAfterBids,
+      provingDeadlineMs: req.provingDeadlineMs,
+      inputBytes: req.input.byteLength,
+    })
     const taskId = toHex(Ask.id(ask))
     const task: TaskRecord = withEvent(
       {
         taskId,
         circuitId: req.circuitId,
         state: 'bidding',
+        auction: taskId,
+        attempt: 0,
         round: 0,
+        policy,
         createdAt: now,
         updatedAt: now,
         events: [],
         expectedPublicSignals: [],
       },
-      { at: now, kind: 'asked', detail: `max price ${req.maxPrice}, window ${req.bidWindowMs} ms` },
+      {
+        at: now,
+        kind: 'asked',
+        detail: `price ${policy.startPrice} (ceiling ${policy.ceiling}), window ${req.bidWindowMs} ms`,
+      },
     )
     // Journal first: input, ask and task land together before anything is sent.
     await this.c.store.batch([
       this.c.repos.asks.putOp(taskId, ask),
+      this.c.repos.auctions.putOp(taskId, taskId),
       this.c.repos.inputs.putOp(taskId, req.input),
       this.c.repos.tasks.putOp(taskId, task),
     ])
@@ -165,7 +191,7 @@ export class Requester {
         })
       })
     } catch (err) {
-      await this.serial.run(taskId, () => this.finish(taskId, 'failed', errorMessage(err)))
+      await this.serial.run(taskId, () => this.finish(taskId, errorMessage(err)))
       throw err
     } finally {
       this.pendingWitness.delete(taskId)
@@ -173,50 +199,19 @@ export class Requester {
     return taskId
   }
 
-  /** The public signals a proof of this task must carry: stored, being computed, or computed again now. */
-  private async expectedFor(taskId: string, task: TaskRecord): Promise<string[]> {
-    if (task.expectedPublicSignals.length > 0) return task.expectedPublicSignals
-    const pending = this.pendingWitness.get(taskId)
-    if (pending !== undefined) return pending
-    // After a restart mid-computation: compute again from the stored input.
-    const input = await this.c.repos.inputs.get(taskId)
-    if (input === undefined) throw new ZkpError('NOT_FOUND', `input of task ${taskId} missing`)
-    const expected = await this.expectedSignals(task.circuitId, parseInput(input))
-    await this.c.repos.tasks.put(taskId, { ...task, expectedPublicSignals: expected })
-    return expected
-  }
-
-  /** Runs the witness generator on the input: the public signals a proof must carry, or a clear refusal. */
-  private async expectedSignals(circuitId: string, parsed: CircuitInput): Promise<string[]> {
-    const manifest = (await this.c.artifacts.manifest(circuitId))!
-    const vkey = await this.vkey(circuitId)
-    try {
-      return await this.c.engine.publicSignals({
-        circuitId,
-        wasmPath: this.c.artifacts.path(manifest.wasm),
-        input: parsed,
-        nPublic: vkey.nPublic,
-      })
-    } catch (err) {
-      throw new ZkpError(
-        'BAD_REQUEST',
-        `input: does not satisfy circuit ${manifest.name}: ${errorMessage(err).slice(0, 200)}`,
-      )
-    }
-  }
-
   async task(taskId: string): Promise<TaskRecord | undefined> {
     return this.c.repos.tasks.get(taskId)
   }
 
-  /** A bid for one of our tasks arrived (already validated and stored): record it; close early if asked to. */
+  /** A bid for one of our asks arrived (already validated and stored): record it; close early if asked to. */
   async onBid(bid: SignedBid): Promise<void> {
-    const taskId = toHex(bid.body.taskId)
-    const ask = await this.c.repos.asks.get(taskId)
-    if (ask === undefined || ask.body.requester !== this.c.peerId) return
+    const auction = toHex(bid.body.taskId)
+    const taskId = await this.c.repos.auctions.get(auction)
+    if (taskId === undefined) return
     await this.serial.run(taskId, async () => {
       const task = await this.c.repos.tasks.get(taskId)
-      if (task?.state !== 'bidding') return
+      const ask = await this.c.repos.asks.get(auction)
+      if (task?.state !== 'bidding' || task.auction !== auction || ask === undefined) return
       const b = bid.body
       await this.event(taskId, {
         at: this.c.now(),
@@ -224,19 +219,18 @@ export class Requester {
         detail: `${b.prover} bid ${b.price} (estimate ${b.estimatedMs} ms, ${b.hasCircuit ? 'has' : 'lacks'} the circuit)`,
       })
       if (ask.body.closeAfterBids === 0) return
-      const bids = await this.bidsFor(taskId)
-      if (eligibleBids(ask, bids).length >= ask.body.closeAfterBids) await this.closeWindow(taskId, ask)
+      if (eligibleBids(ask, await this.bidsFor(auction)).length >= ask.body.closeAfterBids) {
+        await this.closeWindow(taskId, ask)
+      }
     })
   }
 
-  /** Only the awarded prover of the current round gets the private input. */
+  /** Only the awarded prover of the current round of the current auction gets the private input. */
   readonly handleInput: StreamHandler = async (stream, connection) => {
     const f = framed(stream, INPUT_FRAME_BYTES)
     try {
       const req = await f.read(InputRequest, 'input request', { signal: AbortSignal.timeout(10_000) })
-      const taskId = toHex(req.taskId)
-      const reply = await this.inputFor(taskId, req.round, connection.remotePeer.toString())
-      await f.write(reply)
+      await f.write(await this.inputFor(toHex(req.taskId), req.round, connection.remotePeer.toString()))
       await f.close()
     } catch (err) {
       this.c.log('input stream from %p: %s', connection.remotePeer, errorMessage(err))
@@ -244,14 +238,18 @@ export class Requester {
     }
   }
 
-  /** A prover delivers a proof; we verify it and answer with a receipt. */
+  /** A prover delivers a proof; we check it and answer with a receipt. */
   readonly handleProof: StreamHandler = async (stream, connection) => {
     const f = framed(stream, PROOF_FRAME_BYTES)
     try {
       const delivery = Delivery.decode(await f.readBytes({ signal: AbortSignal.timeout(10_000) }))
-      const receipt = await this.serial.run(toHex(delivery.body.taskId), () =>
-        this.judge(delivery, connection.remotePeer.toString()),
-      )
+      const taskId = await this.c.repos.auctions.get(toHex(delivery.body.taskId))
+      const receipt: ProofReceipt =
+        taskId === undefined
+          ? { status: 'refused', reason: 'unknown task' }
+          : await this.serial.run(taskId, () =>
+              this.judge(taskId, delivery, connection.remotePeer.toString()),
+            )
       await f.write(receipt)
       await f.close()
     } catch (err) {
@@ -260,13 +258,35 @@ export class Requester {
     }
   }
 
-  private async inputFor(taskId: string, round: number, peer: string): Promise<InputResponse> {
-    const task = await this.c.repos.tasks.get(taskId)
-    if (task === undefined) return { status: 'not-found', reason: 'unknown task' }
-    const award = await this.c.repos.awards.get(roundKey(taskId, task.round))
+  /** What a prover that bid on one of our asks may learn about it (see protocol/status). */
+  async status(auction: string): Promise<StatusResponse> {
+    const taskId = await this.c.repos.auctions.get(auction)
+    const task = taskId === undefined ? undefined : await this.c.repos.tasks.get(taskId)
+    if (task === undefined)
+      return { state: 'unknown', round: 0, winner: null, current: false, reason: 'unknown task' }
+    const current = task.auction === auction
+    const state = current
+      ? task.state
+      : task.state === 'completed' || task.state === 'failed'
+        ? task.state
+        : 'reasked'
+    return {
+      state,
+      round: current ? task.round : 0,
+      winner: current && task.prover !== undefined ? task.prover : null,
+      current,
+      reason: task.reason ?? '',
+    }
+  }
+
+  private async inputFor(auction: string, round: number, peer: string): Promise<InputResponse> {
+    const taskId = await this.c.repos.auctions.get(auction)
+    const task = taskId === undefined ? undefined : await this.c.repos.tasks.get(taskId)
+    if (taskId === undefined || task === undefined) return { status: 'not-found', reason: 'unknown task' }
+    const award = await this.c.repos.awards.get(roundKey(auction, task.round))
     const winner = award?.body.ranked[award.body.winner]?.prover
-    if (task.state !== 'awarded' || round !== task.round || winner !== peer) {
-      this.c.log('input for %s denied to %s', taskId.slice(0, 8), peer)
+    if (task.state !== 'awarded' || task.auction !== auction || round !== task.round || winner !== peer) {
+      this.c.log('input for %s denied to %s', auction.slice(0, 8), peer)
       return { status: 'denied', reason: 'only the awarded prover of the current round may fetch the input' }
     }
     const input = await this.c.repos.inputs.get(taskId)
@@ -275,57 +295,41 @@ export class Requester {
   }
 
   private armWindow(taskId: string, ask: SignedAsk): void {
-    const at = ask.body.createdAt + ask.body.bidWindowMs
-    this.arm(taskId, at, () =>
+    this.timers.arm(taskId, ask.body.createdAt + ask.body.bidWindowMs, () =>
       this.serial.run(taskId, async () => {
         const task = await this.c.repos.tasks.get(taskId)
-        if (task?.state === 'bidding') await this.closeWindow(taskId, ask)
+        if (task?.state === 'bidding' && task.auction === toHex(Ask.id(ask)))
+          await this.closeWindow(taskId, ask)
       }),
     )
   }
 
   private armDeadline(taskId: string, award: SignedAward): void {
-    this.arm(taskId, award.body.provingDeadline, () =>
-      this.serial.run(taskId, () => this.onDeadline(taskId, award.body.round)),
+    this.timers.arm(taskId, award.body.provingDeadline, () =>
+      this.serial.run(taskId, () => this.onDeadline(taskId, award)),
     )
   }
 
-  private arm(taskId: string, at: number, fn: () => Promise<void>): void {
-    clearTimeout(this.timers.get(taskId))
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(taskId)
-        fn().catch((err: unknown) => this.c.log.error('task %s: %s', taskId.slice(0, 8), errorMessage(err)))
-      },
-      Math.max(0, at - this.c.now()),
-    )
-    this.timers.set(taskId, timer)
-  }
-
-  private async bidsFor(taskId: string): Promise<SignedBid[]> {
+  private async bidsFor(auction: string): Promise<SignedBid[]> {
     const bids: SignedBid[] = []
-    for await (const [, bid] of this.c.repos.bids.values(`${taskId}/`, 4096)) bids.push(bid)
+    for await (const [, bid] of this.c.repos.bids.values(`${auction}/`, 4096)) bids.push(bid)
     return bids
   }
 
-  /** Runs the auction on the bids we hold and awards round 0, or fails the task if no bid is eligible. */
+  /** Runs the auction on the bids we hold and awards round 0; with no eligible bid, asks again or gives up. */
   private async closeWindow(taskId: string, ask: SignedAsk): Promise<void> {
-    clearTimeout(this.timers.get(taskId))
+    this.timers.clear(taskId)
     try {
       await this.expectedFor(taskId, await this.mustTask(taskId))
     } catch (err) {
       // No one is awarded work on an input that cannot be proven.
-      await this.finish(taskId, 'failed', errorMessage(err))
+      await this.finish(taskId, errorMessage(err))
       return
     }
-    const bids = await this.bidsFor(taskId)
+    const bids = await this.bidsFor(toHex(Ask.id(ask)))
     const ranked = rankBids(ask, bids, this.c.ledger.snapshot(), this.init.weights)
     if (ranked.length === 0) {
-      await this.finish(
-        taskId,
-        'failed',
-        `no eligible bid in the ${ask.body.bidWindowMs} ms window (${bids.length} bids)`,
-      )
+      await this.reask(taskId, `no eligible bid at price ${ask.body.maxPrice} (${bids.length} bids)`)
       return
     }
     const digest = bidSetDigest(eligibleBids(ask, bids).map((e) => e.bidId))
@@ -358,6 +362,7 @@ export class Requester {
       this.c.privateKey,
     )
     const winner = award.body.ranked[award.body.winner]!
+    const auction = toHex(award.body.taskId)
     const task = await this.mustTask(taskId)
     const next = withEvent(
       { ...task, state: 'awarded', round: award.body.round, prover: winner.prover },
@@ -368,7 +373,7 @@ export class Requester {
       },
     )
     await this.c.store.batch([
-      this.c.repos.awards.putOp(roundKey(taskId, award.body.round), award),
+      this.c.repos.awards.putOp(roundKey(auction, award.body.round), award),
       this.c.repos.tasks.putOp(taskId, next),
     ])
     this.c.events.emit('task', next)
@@ -376,19 +381,100 @@ export class Requester {
     this.armDeadline(taskId, award)
   }
 
-  private async judge(delivery: SignedDelivery, sender: string): Promise<ProofReceipt> {
-    const taskId = toHex(delivery.body.taskId)
+  /** Asks again at the next price of the task's policy, or fails the task after its last ask. */
+  private async reask(taskId: string, why: string): Promise<void> {
+    const task = await this.mustTask(taskId)
+    const prev = await this.c.repos.asks.get(task.auction)
+    const attempt = task.attempt + 1
+    if (prev === undefined || attempt >= task.policy.maxAsks) {
+      await this.finish(
+        taskId,
+        `${why}; gave up after ${task.attempt + 1} ask(s), ceiling ${task.policy.ceiling}`,
+      )
+      return
+    }
+    const price = priceFor(task.policy, attempt)
+    const { circuitId, params, bidWindowMs, closeAfterBids, provingDeadlineMs, inputBytes } = prev.body
+    const ask = await this.signAsk({
+      circuitId,
+      params,
+      maxPrice: price,
+      bidWindowMs,
+      closeAfterBids,
+      provingDeadlineMs,
+      inputBytes,
+    })
+    const auction = toHex(Ask.id(ask))
+    const next = withEvent(
+      { ...task, state: 'bidding', auction, attempt, round: 0, prover: undefined },
+      {
+        at: this.c.now(),
+        kind: 'asked',
+        detail: `asked again at price ${price} (ask ${attempt + 1} of ${task.policy.maxAsks}): ${why}`,
+      },
+    )
+    await this.c.store.batch([
+      this.c.repos.asks.putOp(auction, ask),
+      this.c.repos.auctions.putOp(auction, taskId),
+      this.c.repos.tasks.putOp(taskId, next),
+    ])
+    this.c.events.emit('task', next)
+    await this.c.gossip.publishAsk(ask)
+    this.armWindow(taskId, ask)
+  }
+
+  private async signAsk(
+    fields: Pick<
+      AskBody,
+      | 'circuitId'
+      | 'params'
+      | 'maxPrice'
+      | 'bidWindowMs'
+      | 'closeAfterBids'
+      | 'provingDeadlineMs'
+      | 'inputBytes'
+    >,
+  ): Promise<SignedAsk> {
+    return Ask.sign(
+      {
+        v: 1,
+        network: this.c.network,
+        requester: this.c.peerId,
+        nonce: randomBytes(16),
+        createdAt: this.c.now(),
+        system: 'groth16',
+        ...fields,
+      },
+      this.c.privateKey,
+    )
+  }
+
+  /** The public signals a proof of this task must carry: stored, being computed, or computed again now. */
+  private async expectedFor(taskId: string, task: TaskRecord): Promise<string[]> {
+    if (task.expectedPublicSignals.length > 0) return task.expectedPublicSignals
+    const pending = this.pendingWitness.get(taskId)
+    if (pending !== undefined) return pending
+    // After a restart mid-computation: compute again from the stored input.
+    const input = await this.c.repos.inputs.get(taskId)
+    if (input === undefined) throw new ZkpError('NOT_FOUND', `input of task ${taskId} missing`)
+    const expected = await this.check.expectedSignals(task.circuitId, parseInput(input))
+    await this.c.repos.tasks.put(taskId, { ...task, expectedPublicSignals: expected })
+    return expected
+  }
+
+  private async judge(taskId: string, delivery: SignedDelivery, sender: string): Promise<ProofReceipt> {
     const task = await this.c.repos.tasks.get(taskId)
-    if (task === undefined || task.state !== 'awarded' || delivery.body.round !== task.round) {
+    const auction = toHex(delivery.body.taskId)
+    if (task?.state !== 'awarded' || task.auction !== auction || delivery.body.round !== task.round) {
       return { status: 'refused', reason: 'not the current award of an open task' }
     }
-    const award = await this.c.repos.awards.get(roundKey(taskId, task.round))
-    const ask = await this.c.repos.asks.get(taskId)
+    const award = await this.c.repos.awards.get(roundKey(auction, task.round))
+    const ask = await this.c.repos.asks.get(auction)
     if (award === undefined || ask === undefined) return { status: 'refused', reason: 'unknown award' }
     if (this.c.now() > award.body.provingDeadline)
       return { status: 'refused', reason: 'past the proving deadline' }
-    const check = await validateDelivery(delivery, award, sender)
-    if (check.result !== 'accept') return { status: 'refused', reason: check.reason }
+    const verdict = await validateDelivery(delivery, award, sender)
+    if (verdict.result !== 'accept') return { status: 'refused', reason: verdict.reason }
     await this.event(taskId, {
       at: this.c.now(),
       kind: 'delivered',
@@ -396,14 +482,14 @@ export class Requester {
     })
     let problem: string | undefined
     try {
-      problem = await this.judgeProof(ask.body.circuitId, await this.expectedFor(taskId, task), delivery)
+      problem = await this.check.judge(ask.body.circuitId, await this.expectedFor(taskId, task), delivery)
     } catch (err) {
       // We could not judge (our verifier is down, say): that says nothing about the proof. The deadline
       // still runs, and the prover may deliver again.
       this.c.log.error('task %s: cannot verify now: %s', taskId.slice(0, 8), errorMessage(err))
       return { status: 'refused', reason: 'the requester cannot verify right now; deliver again' }
     }
-    clearTimeout(this.timers.get(taskId))
+    this.timers.clear(taskId)
     await this.conclude(
       taskId,
       ask,
@@ -417,46 +503,12 @@ export class Requester {
       : { status: 'rejected', reason: problem }
   }
 
-  /** Returns why the delivered proof is not a proof of this task, or undefined if it is. */
-  private async judgeProof(
-    circuitId: string,
-    expected: string[],
-    delivery: SignedDelivery,
-  ): Promise<string | undefined> {
-    const got = delivery.body.publicSignals
-    // A valid proof of some other input (for example one replayed from the result topic) is not this task's.
-    if (got.length !== expected.length || got.some((s, i) => s !== expected[i])) {
-      return 'public signals do not match the task input'
-    }
-    const vkey = await this.vkey(circuitId)
-    const valid = await this.c.engine.verify({
-      circuitId,
-      vkey,
-      proof: delivery.body.proof,
-      publicSignals: got,
-    })
-    return valid ? undefined : 'proof failed verification'
-  }
-
-  private async vkey(circuitId: string): Promise<VerificationKey> {
-    let vkey = this.vkeys.get(circuitId)
-    if (vkey === undefined) {
-      const manifest = await this.c.artifacts.manifest(circuitId)
-      if (manifest === undefined) throw new ZkpError('NOT_FOUND', `circuit ${circuitId} missing`)
-      vkey = JSON.parse(
-        new TextDecoder().decode(await this.c.artifacts.get(manifest.vkey)),
-      ) as VerificationKey
-      this.vkeys.set(circuitId, vkey)
-    }
-    return vkey
-  }
-
-  private async onDeadline(taskId: string, round: number): Promise<void> {
+  private async onDeadline(taskId: string, award: SignedAward): Promise<void> {
     const task = await this.c.repos.tasks.get(taskId)
-    if (task?.state !== 'awarded' || task.round !== round) return
-    const award = await this.c.repos.awards.get(roundKey(taskId, round))
-    const ask = await this.c.repos.asks.get(taskId)
-    if (award === undefined || ask === undefined) return
+    const auction = toHex(award.body.taskId)
+    if (task?.state !== 'awarded' || task.auction !== auction || task.round !== award.body.round) return
+    const ask = await this.c.repos.asks.get(auction)
+    if (ask === undefined) return
     // Timers may fire a little early; a timeout signed before the deadline would be rejected by every peer.
     if (this.c.now() < award.body.provingDeadline) {
       this.armDeadline(taskId, award)
@@ -492,50 +544,50 @@ export class Requester {
       },
       this.c.privateKey,
     )
+    // The result is journaled (in the ledger) before the task moves on, and gossiped after.
     await this.c.ledger.apply(result)
-    await this.c.gossip.publishResult(result)
     const now = this.c.now()
     if (verdict === 'valid' && delivery !== null) {
-      const task = await this.mustTask(taskId)
+      const { proof, publicSignals, provingMs } = delivery.body
       const done = withEvent(
         {
-          ...task,
+          ...(await this.mustTask(taskId)),
           state: 'completed',
           reason: `proof by ${prover} verified`,
-          proof: {
-            proof: delivery.body.proof,
-            publicSignals: delivery.body.publicSignals,
-            provingMs: delivery.body.provingMs,
-          },
+          proof: { proof, publicSignals, provingMs },
         },
         { at: now, kind: 'completed', detail: `proof by ${prover} verified` },
       )
       await this.c.repos.tasks.put(taskId, done)
       this.c.events.emit('task', done)
-      return
+    } else {
+      await this.event(taskId, {
+        at: now,
+        kind: verdict === 'timeout' ? 'timeout' : 'rejected',
+        detail: `${prover}: ${reason}`,
+      })
+      const nextWinner = award.body.winner + 1
+      if (nextWinner < award.body.ranked.length) {
+        await this.award(
+          taskId,
+          ask,
+          { ...award.body, round: award.body.round + 1, winner: nextWinner },
+          `fallback after ${verdict}`,
+        )
+      } else {
+        await this.reask(taskId, `every ranked prover failed (last: ${prover}, ${reason})`)
+      }
     }
-    await this.event(taskId, {
-      at: now,
-      kind: verdict === 'timeout' ? 'timeout' : 'rejected',
-      detail: `${prover}: ${reason}`,
-    })
-    const nextWinner = award.body.winner + 1
-    if (nextWinner >= award.body.ranked.length) {
-      await this.finish(taskId, 'failed', `every ranked prover failed (last: ${prover}, ${reason})`)
-      return
-    }
-    await this.award(
-      taskId,
-      ask,
-      { ...award.body, round: award.body.round + 1, winner: nextWinner },
-      `fallback after ${verdict}`,
-    )
+    await this.c.gossip.publishResult(result)
   }
 
-  private async finish(taskId: string, state: 'failed', reason: string): Promise<void> {
-    clearTimeout(this.timers.get(taskId))
+  private async finish(taskId: string, reason: string): Promise<void> {
+    this.timers.clear(taskId)
     const task = await this.mustTask(taskId)
-    const next = withEvent({ ...task, state, reason }, { at: this.c.now(), kind: 'failed', detail: reason })
+    const next = withEvent(
+      { ...task, state: 'failed', reason },
+      { at: this.c.now(), kind: 'failed', detail: reason },
+    )
     await this.c.repos.tasks.put(taskId, next)
     this.c.events.emit('task', next)
   }
@@ -551,18 +603,4 @@ export class Requester {
     if (task === undefined) throw new ZkpError('UNKNOWN_TASK', `task ${taskId} is not ours`)
     return task
   }
-}
-
-/** The private input as the circuit takes it: a UTF-8 JSON object of signal names to values. */
-function parseInput(bytes: Uint8Array): CircuitInput {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new ZkpError('BAD_REQUEST', 'input: not a UTF-8 JSON document')
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ZkpError('BAD_REQUEST', 'input: must be a JSON object of signal names to values')
-  }
-  return parsed as CircuitInput
 }

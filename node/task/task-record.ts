@@ -1,13 +1,19 @@
 import type { Groth16Proof } from '../../protocol/codec/schema.ts'
+import type { ReaskPolicy } from './reask.ts'
 
 /**
- * A task as its requester tracks it. States:
- *   bidding → awarded → completed
- *                    ↘ (invalid proof / deadline) → awarded (next round, fallback) … → failed
- *   bidding → failed (no eligible bid)
+ * A task as its requester tracks it. A task may run several auctions (asks): each ask that ends with nobody
+ * to prove leads to a new ask at a higher price, until the policy's last ask.
+ *
+ *   bidding ──(window closes, eligible bids)──► awarded(round r) ──(valid proof)──► completed
+ *      │                                           │
+ *      │                                           ├─(invalid proof / deadline, fallback left)─► awarded(r+1)
+ *      │                                           └─(no fallback left)─┐
+ *      └─(no eligible bid)─────────────────────────────────────────────┴─► bidding (next ask) … ─► failed
  */
 export type TaskState = 'bidding' | 'awarded' | 'completed' | 'failed'
 
+export const TASK_STATES: readonly TaskState[] = ['bidding', 'awarded', 'completed', 'failed']
 export const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'failed'])
 
 export interface TaskEvent {
@@ -26,10 +32,17 @@ export interface TaskEvent {
 }
 
 export interface TaskRecord {
+  /** The id of the task's first ask: what the user holds. */
   taskId: string
   circuitId: string
   state: TaskState
+  /** The id of the current ask (the current auction); equals taskId until a re-ask. */
+  auction: string
+  /** Which ask this is, from 0. */
+  attempt: number
+  /** The award round within the current auction. */
   round: number
+  policy: ReaskPolicy
   createdAt: number
   updatedAt: number
   /** Peer id of the current (or final) awarded prover. */

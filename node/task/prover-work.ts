@@ -1,0 +1,152 @@
+import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { CircuitInput } from 'snarkjs'
+import { framed } from '../../protocol/codec/frames.ts'
+import type { Groth16Proof } from '../../protocol/codec/schema.ts'
+import { errorMessage, ZkpError } from '../../protocol/errors.ts'
+import {
+  INPUT_FRAME_BYTES,
+  INPUT_PROTOCOL,
+  INPUT_TIMEOUT_MS,
+  InputResponse,
+} from '../../protocol/input/index.ts'
+import {
+  PROOF_FRAME_BYTES,
+  PROOF_PROTOCOL,
+  PROOF_TIMEOUT_MS,
+  ProofReceipt,
+} from '../../protocol/proof/index.ts'
+import { Delivery, type SignedAsk, type SignedAward } from '../../protocol/task/messages.ts'
+import type { ArtifactStore } from '../artifacts/artifact-store.ts'
+import type { ArtifactFetcher } from '../artifacts/fetcher.ts'
+import type { ZkpHost } from '../network/host.ts'
+import type { ProofEngine } from '../prover/engine.ts'
+import { parseInput } from './proof-check.ts'
+
+export interface WorkComponents {
+  privateKey: PrivateKey
+  peerId: string
+  network: string
+  host: ZkpHost
+  artifacts: ArtifactStore
+  fetcher: ArtifactFetcher
+  engine: ProofEngine
+  log: Logger
+  now: () => number
+}
+
+/** First and longest pause between delivery attempts while the requester is unreachable. */
+const RETRY_FIRST_MS = 250
+const RETRY_MAX_MS = 5_000
+
+/** Fetches the circuit and the private input, and proves; returns the signed delivery's bytes. */
+export async function prove(
+  c: WorkComponents,
+  ask: SignedAsk,
+  award: SignedAward,
+  requester: PeerId,
+  signal: AbortSignal,
+): Promise<{ delivery: Uint8Array; provingMs: number }> {
+  const [manifest, input] = await Promise.all([
+    c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal),
+    fetchInput(c, requester, award, signal),
+  ])
+  const reply = await c.engine.prove(
+    {
+      circuitId: ask.body.circuitId,
+      wasmPath: c.artifacts.path(manifest.wasm),
+      zkeyPath: c.artifacts.path(manifest.zkey),
+      input,
+    },
+    signal,
+  )
+  const delivery = await Delivery.sign(
+    {
+      v: 1,
+      network: c.network,
+      taskId: award.body.taskId,
+      round: award.body.round,
+      prover: c.peerId,
+      proof: reply.proof as Groth16Proof,
+      publicSignals: reply.publicSignals,
+      provingMs: reply.ms,
+      createdAt: c.now(),
+    },
+    c.privateKey,
+  )
+  return { delivery: Delivery.encode(delivery), provingMs: reply.ms }
+}
+
+/**
+ * Delivers until the requester answers or `signal` aborts (the deadline): while the requester is unreachable,
+ * or asks us to deliver again, it retries with exponential back-off.
+ */
+export async function deliverWithRetry(
+  c: WorkComponents,
+  requester: PeerId,
+  delivery: Uint8Array,
+  signal: AbortSignal,
+): Promise<ProofReceipt> {
+  let pause = RETRY_FIRST_MS
+  for (;;) {
+    try {
+      const receipt = await deliver(c, requester, delivery, signal)
+      // "Cannot verify right now" is the requester's own trouble: the proof may still be judged.
+      if (receipt.status !== 'refused' || !receipt.reason.includes('deliver again')) return receipt
+      c.log('requester asks to deliver again: %s', receipt.reason)
+    } catch (err) {
+      if (signal.aborted) throw signal.reason
+      c.log('delivery to %p failed (%s); again in %d ms', requester, errorMessage(err), pause)
+    }
+    await sleep(pause, signal)
+    pause = Math.min(RETRY_MAX_MS, pause * 2)
+  }
+}
+
+async function fetchInput(
+  c: WorkComponents,
+  requester: PeerId,
+  award: SignedAward,
+  signal: AbortSignal,
+): Promise<CircuitInput> {
+  const s = AbortSignal.any([signal, AbortSignal.timeout(INPUT_TIMEOUT_MS)])
+  const stream = await c.host.dialProtocol(requester, INPUT_PROTOCOL, { signal: s })
+  const f = framed(stream, INPUT_FRAME_BYTES)
+  await f.write({ taskId: award.body.taskId, round: award.body.round }, { signal: s })
+  const res = await f.read(InputResponse, 'input response', { signal: s })
+  await f.close()
+  if (res.status !== 'ok') throw new ZkpError('NOT_AUTHORISED', `input ${res.status}: ${res.reason}`)
+  return parseInput(res.input)
+}
+
+async function deliver(
+  c: WorkComponents,
+  requester: PeerId,
+  bytes: Uint8Array,
+  signal: AbortSignal,
+): Promise<ProofReceipt> {
+  const s = AbortSignal.any([signal, AbortSignal.timeout(PROOF_TIMEOUT_MS)])
+  const stream = await c.host.dialProtocol(requester, PROOF_PROTOCOL, { signal: s })
+  const f = framed(stream, PROOF_FRAME_BYTES)
+  await f.writeBytes(bytes, { signal: s })
+  const receipt = await f.read(ProofReceipt, 'proof receipt', { signal: s })
+  await f.close()
+  return receipt
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(t)
+      reject(signal.reason)
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
