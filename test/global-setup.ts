@@ -7,6 +7,8 @@ import { createRequire } from 'node:module'
  * A type error fails the whole run here, loudly, rather than as a confusing CLI failure later.
  */
 export default async function setup(): Promise<void> {
+  // For quick runs of tests that do not spawn the CLI: ZKP_SKIP_BUILD=1 npx vitest run test/protocol
+  if (process.env.ZKP_SKIP_BUILD === '1') return
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
     encoding: 'utf8',

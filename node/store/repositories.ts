@@ -10,16 +10,36 @@ import {
   type SignedResult,
 } from '../../protocol/task/messages.ts'
 import type { ProverJob } from '../task/prover-job.ts'
+import { ReaskPolicy } from '../task/reask.ts'
 import type { TaskRecord } from '../task/task-record.ts'
 import { type Codec, Repository } from './repository.ts'
 import type { Store } from './store.ts'
 
 const LOCAL_RECORD_BYTES = 8 * 1024 * 1024
 
-/** Our own records: CBOR, size-checked on the way back in. */
-function localCodec<T>(): Codec<T> {
-  return { encode: (v) => encode(v), decode: (b) => decode(b, LOCAL_RECORD_BYTES, 'stored record') as T }
+/**
+ * Our own records: CBOR, size-checked on the way back in. CBOR returns small integers as numbers whatever
+ * they were written as, so `revive` restores what must be bigint.
+ */
+function localCodec<T>(revive: (v: T) => T = (v) => v): Codec<T> {
+  return {
+    encode: (v) => encode(dropUndefined(v)),
+    decode: (b) => revive(decode(b, LOCAL_RECORD_BYTES, 'stored record') as T),
+  }
 }
+
+/** An optional field set to undefined means "absent"; CBOR has no such value for the strict decoder. */
+function dropUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropUndefined)
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k, dropUndefined(x)]),
+  )
+}
+
+const reviveTask = (t: TaskRecord): TaskRecord => ({ ...t, policy: ReaskPolicy.parse(t.policy) })
 
 const raw: Codec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
 const text: Codec<string> = {
@@ -59,7 +79,7 @@ export function createRepositories(store: Store): Repositories {
     awards: new Repository(store, 'award', Award),
     results: new Repository(store, 'result', Result),
     auctions: new Repository(store, 'auction', text),
-    tasks: new Repository(store, 'task', localCodec<TaskRecord>()),
+    tasks: new Repository(store, 'task', localCodec<TaskRecord>(reviveTask)),
     inputs: new Repository(store, 'input', raw),
     jobs: new Repository(store, 'job', localCodec<ProverJob>()),
     circuits: new Repository(store, 'circuit', raw),

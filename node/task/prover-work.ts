@@ -90,8 +90,8 @@ export async function deliverWithRetry(
   for (;;) {
     try {
       const receipt = await deliver(c, requester, delivery, signal)
-      // "Cannot verify right now" is the requester's own trouble: the proof may still be judged.
-      if (receipt.status !== 'refused' || !receipt.reason.includes('deliver again')) return receipt
+      // The requester could not judge it now (its own trouble): the proof may still be judged.
+      if (receipt.status !== 'retry') return receipt
       c.log('requester asks to deliver again: %s', receipt.reason)
     } catch (err) {
       if (signal.aborted) throw signal.reason

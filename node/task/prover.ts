@@ -178,6 +178,9 @@ export class Prover {
           await this.update(job, { state: 'lost', reason: `replaced in round ${award.body.round}` })
         } else if (job.state === 'bid' && !award.body.ranked.some((r) => r.prover === this.c.peerId)) {
           await this.update(job, { state: 'lost', reason: 'not ranked' })
+        } else if (job.state === 'bid' && award.body.round > job.round) {
+          // Remember the latest round seen, so an older award arriving late cannot start stale work.
+          await this.update(job, { round: award.body.round })
         }
         return
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LIMITS } from '../../protocol/constants.ts'
+import { price } from '../../protocol/codec/schema.ts'
 
 /**
  * What a requester does when an auction ends with nobody to prove: ask again, at a higher price each time, up
@@ -7,8 +7,8 @@ import { LIMITS } from '../../protocol/constants.ts'
  * min(ceiling, startPrice × (100 + raisePercent)^k / 100^k).
  */
 export const ReaskPolicy = z.strictObject({
-  startPrice: z.bigint().nonnegative().max(LIMITS.maxPrice),
-  ceiling: z.bigint().nonnegative().max(LIMITS.maxPrice),
+  startPrice: price,
+  ceiling: price,
   maxAsks: z.number().int().min(1).max(16),
   raisePercent: z.number().int().min(0).max(1000),
 })

@@ -3,6 +3,7 @@ import type { Logger, PrivateKey, StreamHandler } from '@libp2p/interface'
 import { type AuctionWeights, bidSetDigest, eligibleBids, rankBids } from '../../protocol/auction/auction.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
+import { LIMITS } from '../../protocol/constants.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import { INPUT_FRAME_BYTES, InputRequest, type InputResponse } from '../../protocol/input/index.ts'
 import { PROOF_FRAME_BYTES, type ProofReceipt } from '../../protocol/proof/index.ts'
@@ -275,7 +276,7 @@ export class Requester {
       round: current ? task.round : 0,
       winner: current && task.prover !== undefined ? task.prover : null,
       current,
-      reason: task.reason ?? '',
+      reason: (task.reason ?? '').slice(0, LIMITS.reasonChars),
     }
   }
 
@@ -487,7 +488,7 @@ export class Requester {
       // We could not judge (our verifier is down, say): that says nothing about the proof. The deadline
       // still runs, and the prover may deliver again.
       this.c.log.error('task %s: cannot verify now: %s', taskId.slice(0, 8), errorMessage(err))
-      return { status: 'refused', reason: 'the requester cannot verify right now; deliver again' }
+      return { status: 'retry', reason: 'the requester cannot verify right now; deliver again' }
     }
     this.timers.clear(taskId)
     await this.conclude(

@@ -1,4 +1,4 @@
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
 import { LIMITS } from '../constants.ts'
 import { ZkpError } from '../errors.ts'
@@ -22,7 +22,12 @@ export const peerIdString = z
 function isCanonicalEd25519PeerId(s: string): boolean {
   try {
     const id = peerIdFromString(s)
-    return id.type === 'Ed25519' && id.toString() === s && id.publicKey !== undefined
+    // Re-derive the id from its key: the one encoding of that key, whatever bytes the string carried.
+    return (
+      id.type === 'Ed25519' &&
+      id.publicKey !== undefined &&
+      peerIdFromPublicKey(id.publicKey).toString() === s
+    )
   } catch {
     return false
   }
