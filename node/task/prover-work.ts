@@ -46,9 +46,11 @@ export async function prove(
   requester: PeerId,
   signal: AbortSignal,
 ): Promise<{ delivery: Uint8Array; provingMs: number }> {
+  // A link that drops (or a requester that restarts) must not cost the award: retry until the deadline,
+  // except when the requester says no.
   const [manifest, input] = await Promise.all([
-    c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal),
-    fetchInput(c, requester, award, signal),
+    retrying(c, 'circuit fetch', signal, () => c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal)),
+    retrying(c, 'input fetch', signal, () => fetchInput(c, requester, award, signal)),
   ])
   const reply = await c.engine.prove(
     {
@@ -86,16 +88,27 @@ export async function deliverWithRetry(
   delivery: Uint8Array,
   signal: AbortSignal,
 ): Promise<ProofReceipt> {
+  return retrying(c, 'delivery', signal, async () => {
+    const receipt = await deliver(c, requester, delivery, signal)
+    // The requester could not judge it now (its own trouble): the proof may still be judged.
+    if (receipt.status === 'retry') throw new ZkpError('UNAVAILABLE', receipt.reason)
+    return receipt
+  })
+}
+
+/**
+ * Runs `fn` until it succeeds or `signal` aborts, pausing with exponential back-off between attempts. A
+ * refusal by the requester (NOT_AUTHORISED) is final and not retried.
+ */
+async function retrying<T>(c: WorkComponents, what: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
   let pause = RETRY_FIRST_MS
   for (;;) {
     try {
-      const receipt = await deliver(c, requester, delivery, signal)
-      // The requester could not judge it now (its own trouble): the proof may still be judged.
-      if (receipt.status !== 'retry') return receipt
-      c.log('requester asks to deliver again: %s', receipt.reason)
+      return await fn()
     } catch (err) {
       if (signal.aborted) throw signal.reason
-      c.log('delivery to %p failed (%s); again in %d ms', requester, errorMessage(err), pause)
+      if (err instanceof ZkpError && err.code === 'NOT_AUTHORISED') throw err
+      c.log('%s failed (%s); again in %d ms', what, errorMessage(err), pause)
     }
     await sleep(pause, signal)
     pause = Math.min(RETRY_MAX_MS, pause * 2)

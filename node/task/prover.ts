@@ -57,6 +57,8 @@ export interface ProverInit {
 
 /** Milliseconds per constraint assumed before this prover has measured a circuit. */
 const DEFAULT_MS_PER_CONSTRAINT = 0.05
+/** How long a prover waits for a circuit's manifest before bidding without it. */
+const MANIFEST_FETCH_MS = 2_000
 /** How often unsettled jobs are looked at, and the back-off bounds for asking a requester about one. */
 const SWEEP_MS = 1_000
 const SETTLE_AFTER_MS = 2_000
@@ -123,8 +125,17 @@ export class Prover {
     const taskId = toHex(Ask.id(ask))
     if (await this.c.repos.jobs.has(taskId)) return
     const hasCircuit = await this.c.artifacts.hasCircuit(a.circuitId)
+    // The manifest (a few hundred bytes) says how large the circuit is: fetch it before judging the deadline.
+    if (!hasCircuit) {
+      await this.c.fetcher
+        .fetch(a.circuitId, [peerIdFromString(a.requester)], AbortSignal.timeout(MANIFEST_FETCH_MS))
+        .catch((err: unknown) => this.c.log('manifest %s: %s', a.circuitId, errorMessage(err)))
+    }
     const estimatedMs = await this.estimate(a.circuitId)
-    if (estimatedMs > a.provingDeadlineMs) return
+    if (estimatedMs > a.provingDeadlineMs) {
+      this.c.log('not bidding on %s: estimate %d ms exceeds the deadline', taskId.slice(0, 8), estimatedMs)
+      return
+    }
     const now = this.c.now()
     const bid = await Bid.sign(
       {
