@@ -2,7 +2,6 @@
  * The CLI as a user drives it: `node cli/bin/zkp-node.js …` in child processes (the compiled dist/, which
  * test/global-setup.ts rebuilds). Two `start` processes and one `submit` produce a proof that snarkjs accepts.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,43 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, Cli, ROOT } from './helpers/cli.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = join(ROOT, 'cli', 'bin', 'zkp-node.js')
 const TINY = join(ROOT, 'circuits', 'build', 'tiny')
 const TINY_INPUT = join(ROOT, 'circuits', 'inputs', 'tiny.json')
-
-/** A spawned CLI process with its output collected as it arrives. */
-class Cli {
-  readonly child: ChildProcess
-  stdout = ''
-  stderr = ''
-  readonly exited: Promise<number | null>
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    this.child.stdout!.on('data', (d: Buffer) => {
-      this.stdout += d.toString()
-    })
-    this.child.stderr!.on('data', (d: Buffer) => {
-      this.stderr += d.toString()
-    })
-    this.exited = new Promise((done) => this.child.once('close', (code) => done(code)))
-  }
-
-  /** Resolves with the first match of `re` in stdout; rejects if the process exits first (or never prints it). */
-  async waitFor(re: RegExp, limitMs = 60_000): Promise<RegExpMatchArray> {
-    const give = Date.now() + limitMs
-    for (;;) {
-      if (Date.now() > give) throw new Error(`no ${re} within ${limitMs} ms:\n${this.stdout}\n${this.stderr}`)
-      const m = this.stdout.match(re)
-      if (m !== null) return m
-      if (this.child.exitCode !== null)
-        throw new Error(`exited ${this.child.exitCode} before ${re}:\n${this.stdout}\n${this.stderr}`)
-      await sleep(50)
-    }
-  }
-}
 
 const spawned: Cli[] = []
 const cli = (...args: string[]) => {

@@ -49,7 +49,9 @@ export async function prove(
   // A link that drops (or a requester that restarts) must not cost the award: retry until the deadline,
   // except when the requester says no.
   const [manifest, input] = await Promise.all([
-    retrying(c, 'circuit fetch', signal, () => c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal)),
+    retrying(c, 'circuit fetch', signal, () =>
+      c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal),
+    ),
     retrying(c, 'input fetch', signal, () => fetchInput(c, requester, award, signal)),
   ])
   const reply = await c.engine.prove(
@@ -100,7 +102,12 @@ export async function deliverWithRetry(
  * Runs `fn` until it succeeds or `signal` aborts, pausing with exponential back-off between attempts. A
  * refusal by the requester (NOT_AUTHORISED) is final and not retried.
  */
-async function retrying<T>(c: WorkComponents, what: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+async function retrying<T>(
+  c: WorkComponents,
+  what: string,
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<T> {
   let pause = RETRY_FIRST_MS
   for (;;) {
     try {
