@@ -1,5 +1,6 @@
 /**
- * Work a prover has taken on, journaled at every step so a restart resumes it.
+ * Work a prover has taken on, journaled at every step so a restart resumes it. `awarded` covers fetching the
+ * circuit and the input; `proving` starts once both are here.
  *
  *   bid ──(award names us)──► awarded ──► proving ──► proved ──(receipt: accepted)──► delivered
  *    │                                       │           ├──(receipt: rejected)──────► failed

@@ -1,5 +1,6 @@
 import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { CircuitInput } from 'snarkjs'
+import type { CircuitManifest } from '../../protocol/artifact/manifest.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import type { Groth16Proof } from '../../protocol/codec/schema.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
@@ -38,14 +39,19 @@ export interface WorkComponents {
 const RETRY_FIRST_MS = 250
 const RETRY_MAX_MS = 5_000
 
-/** Fetches the circuit and the private input, and proves; returns the signed delivery's bytes. */
-export async function prove(
+export interface Work {
+  manifest: CircuitManifest
+  input: CircuitInput
+}
+
+/** Fetches the circuit's artifacts and the private input for an award. */
+export async function fetchWork(
   c: WorkComponents,
   ask: SignedAsk,
   award: SignedAward,
   requester: PeerId,
   signal: AbortSignal,
-): Promise<{ delivery: Uint8Array; provingMs: number }> {
+): Promise<Work> {
   // A link that drops (or a requester that restarts) must not cost the award: retry until the deadline,
   // except when the requester says no.
   const [manifest, input] = await Promise.all([
@@ -54,6 +60,17 @@ export async function prove(
     ),
     retrying(c, 'input fetch', signal, () => fetchInput(c, requester, award, signal)),
   ])
+  return { manifest, input }
+}
+
+/** Proves and signs the delivery; returns its bytes. */
+export async function prove(
+  c: WorkComponents,
+  ask: SignedAsk,
+  award: SignedAward,
+  { manifest, input }: Work,
+  signal: AbortSignal,
+): Promise<{ delivery: Uint8Array; provingMs: number }> {
   const reply = await c.engine.prove(
     {
       circuitId: ask.body.circuitId,

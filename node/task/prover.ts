@@ -25,7 +25,7 @@ import type { ProofEngine } from '../prover/engine.ts'
 import { bidKey, type Repositories, roundKey } from '../store/repositories.ts'
 import type { Store } from '../store/store.ts'
 import { ACTIVE_JOB_STATES, FINAL_JOB_STATES, type ProverJob } from './prover-job.ts'
-import { deliverWithRetry, prove } from './prover-work.ts'
+import { deliverWithRetry, fetchWork, prove } from './prover-work.ts'
 import { KeyedSerial } from './serial.ts'
 
 export interface ProverComponents {
@@ -265,8 +265,9 @@ export class Prover {
     try {
       let delivery = job.delivery
       if (delivery === undefined) {
+        const work = await fetchWork(this.c, ask, award, requester, ctl.signal)
         job = await this.update(job, { state: 'proving' })
-        const proved = await prove(this.c, ask, award, requester, ctl.signal)
+        const proved = await prove(this.c, ask, award, work, ctl.signal)
         this.learn(ask.body.circuitId, proved.provingMs)
         delivery = proved.delivery
         // Journal the proof before delivering it: a restart or an absent requester must not lose it.

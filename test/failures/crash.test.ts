@@ -30,7 +30,9 @@ afterEach(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }))
 
 /** Opens a stopped (or killed) node's store and reports what checkStore finds, with its tasks and jobs. */
-async function inspect(dataDir: string): Promise<{ problems: string[]; tasks: TaskRecord[]; jobs: ProverJob[]; awards: number }> {
+async function inspect(
+  dataDir: string,
+): Promise<{ problems: string[]; tasks: TaskRecord[]; jobs: ProverJob[]; awards: number }> {
   const store = new Store(join(dataDir, 'db'))
   await store.open()
   try {
@@ -60,8 +62,23 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     const p2 = track(await startNode(dirs.p2, ['--role', 'prover', '--price', '80', '--bootstrap', r.addr]))
     const out = join(root, 'a-out')
     const submit = track(
-      new Cli(['submit', '--data-dir', dirs.r, '--circuit', CHAIN, '--input', CHAIN_INPUT, '--max-price', '100',
-        '--bid-window', '2000', '--deadline', '8000', '--out', out]),
+      new Cli([
+        'submit',
+        '--data-dir',
+        dirs.r,
+        '--circuit',
+        CHAIN,
+        '--input',
+        CHAIN_INPUT,
+        '--max-price',
+        '100',
+        '--bid-window',
+        '2000',
+        '--deadline',
+        '12000',
+        '--out',
+        out,
+      ]),
     )
     const taskId = (await submit.waitFor(/task\s+([0-9a-f]{64})/, 60_000))[1]!
     await p1.cli.waitFor(/job \S+ proving/, 60_000)
@@ -70,8 +87,13 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     expect(await submit.exited).toBe(0)
     const task = (await taskState(r, taskId))!
     expect(task.state).toBe('completed')
-    expect(task.events.find((e) => e.kind === 'timeout')?.detail).toMatch(/no proof by the proving deadline/)
-    expect(task.events.filter((e) => e.kind === 'awarded')).toHaveLength(2)
+    const awards = task.events.filter((e) => e.kind === 'awarded').map((e) => e.detail)
+    expect(awards[0]).toContain('round 0 to ')
+    const timeout = task.events.find((e) => e.kind === 'timeout')?.detail ?? ''
+    expect(timeout).toMatch(/no proof by the proving deadline/)
+    // The killed prover timed out, and the task was completed by the other one.
+    expect(task.prover).toBeDefined()
+    expect(timeout.startsWith(task.prover!)).toBe(false)
     const vkey = JSON.parse(await readFile(join(out, 'verification_key.json'), 'utf8'))
     const proof = JSON.parse(await readFile(join(out, 'proof.json'), 'utf8'))
     const pub = JSON.parse(await readFile(join(out, 'public.json'), 'utf8'))
@@ -82,7 +104,9 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     expect(killed.problems).toEqual([])
     expect(killed.jobs.map((j) => j.state)).toEqual(['proving'])
     // Restarted, it finds its deadline passed and learns from the requester how the task ended.
-    const again = track(await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
+    const again = track(
+      await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]),
+    )
     await again.cli.waitFor(/job \S+ lost: completed by/, 60_000)
     void p2
   })
@@ -96,7 +120,10 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     let r = track(await startNode(dirs.r, rArgs))
     const circuitId = (await r.cli.waitFor(/^circuit\s+(\S+)/m))[1]!
     const p = track(await startNode(dirs.p, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
-    await waitFor(async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 1, 'prover subscribed')
+    await waitFor(
+      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 1,
+      'prover subscribed',
+    )
     const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
     const posted = await r.api('/v1/tasks', {
       method: 'POST',
@@ -114,7 +141,11 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     await p.cli.waitFor(/job \S+ proved/, 60_000)
 
     r = track(await startNode(dirs.r, rArgs))
-    await waitFor(async () => (await taskState(r, taskId))?.state === 'completed', 'task completed after restart', 60_000)
+    await waitFor(
+      async () => (await taskState(r, taskId))?.state === 'completed',
+      'task completed after restart',
+      60_000,
+    )
     await p.cli.waitFor(/job \S+ delivered/, 30_000)
     const task = (await taskState(r, taskId))!
     expect(task.events.filter((e) => e.kind === 'awarded')).toHaveLength(1)
