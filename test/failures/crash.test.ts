@@ -60,6 +60,7 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     const r = track(await startNode(dirs.r, ['--role', 'requester', '--listen', '/ip4/127.0.0.1/tcp/0']))
     const p1 = track(await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
     const p2 = track(await startNode(dirs.p2, ['--role', 'prover', '--price', '80', '--bootstrap', r.addr]))
+    await waitFor(async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 2, 'provers subscribed')
     const out = join(root, 'a-out')
     const submit = track(
       new Cli([
@@ -102,7 +103,8 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     // The killed prover's store: its job is still there, in a legal state, half-way.
     const killed = await inspect(dirs.p1)
     expect(killed.problems).toEqual([])
-    expect(killed.jobs.map((j) => j.state)).toEqual(['proving'])
+    // (Under load an earlier ask may have come and gone; the job it died in is there, mid-proof.)
+    expect(killed.jobs.filter((j) => j.state === 'proving')).toHaveLength(1)
     // Restarted, it finds its deadline passed and learns from the requester how the task ended.
     const again = track(
       await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]),
