@@ -2,9 +2,12 @@
 import '../node/polyfill.ts'
 import { Command, CommanderError } from 'commander'
 import { errorMessage } from '../protocol/errors.ts'
+import { auditCommand } from './cmds/audit/index.ts'
 import { demoCommand } from './cmds/demo/index.ts'
+import { reputationCommand } from './cmds/reputation/index.ts'
 import { startCommand } from './cmds/start/index.ts'
 import { submitCommand } from './cmds/submit/index.ts'
+import { tasksCommand } from './cmds/tasks/index.ts'
 import { UsageError } from './util/args.ts'
 import { packageVersion } from './util/paths.ts'
 
@@ -51,6 +54,9 @@ export function buildProgram(exitWith: ExitWith): Command {
   program.addCommand(startCommand(exitWith))
   program.addCommand(submitCommand(exitWith))
   program.addCommand(demoCommand(exitWith))
+  program.addCommand(reputationCommand(exitWith))
+  program.addCommand(auditCommand(exitWith))
+  program.addCommand(tasksCommand(exitWith))
   configure(program)
   return program
 }

@@ -9,6 +9,8 @@ import { circuitId, decodeManifest, encodeManifest } from '../protocol/artifact/
 import { toHex } from '../protocol/codec/hash.ts'
 import { ZkpError } from '../protocol/errors.ts'
 import { INPUT_PROTOCOL } from '../protocol/input/index.ts'
+import { LEDGER_SYNC, LEDGER_SYNC_PROTOCOL } from '../protocol/ledger-sync/constants.ts'
+import { createLedgerSyncHandler } from '../protocol/ledger-sync/handler.ts'
 import { PROOF_PROTOCOL } from '../protocol/proof/index.ts'
 import { createStatusHandler, STATUS_PROTOCOL } from '../protocol/status/index.ts'
 import {
@@ -21,16 +23,23 @@ import {
 import { topicsFor } from '../protocol/topics/topic.ts'
 import { ArtifactStore } from './artifacts/artifact-store.ts'
 import { ArtifactFetcher } from './artifacts/fetcher.ts'
+import { Auditor, type AuditorInit } from './audit/auditor.ts'
 import { type NodeConfig, type NodeConfigInput, parseConfig } from './config.ts'
 import { NodeEvents } from './events.ts'
 import { Gossip } from './gossip/gossip.ts'
 import { loadOrCreateIdentity } from './identity.ts'
+import { type ProofChecker, VerifierProcess } from './ledger/groth16/process.ts'
 import { Ledger } from './ledger/ledger.ts'
+import { appScore, type StandingComponents } from './ledger/standing.ts'
+import { LedgerSync, type LedgerSyncInit } from './ledger/sync.ts'
+import { ledgerSyncSource } from './ledger/sync-source.ts'
+import { RecordVerifier } from './ledger/verifier.ts'
 import { createHost, type ZkpHost } from './network/host.ts'
 import { type ProofEngine, SnarkjsEngine } from './prover/engine.ts'
 import { bidKey, createRepositories, type Repositories, roundKey } from './store/repositories.ts'
 import { Store } from './store/store.ts'
 import { Prover } from './task/prover.ts'
+import type { ProverJob } from './task/prover-job.ts'
 import { Requester, type SubmitRequest } from './task/requester.ts'
 import type { TaskRecord } from './task/task-record.ts'
 
@@ -41,6 +50,9 @@ export interface ZkpNodeOptions {
   engine?: (roles: { prove: boolean; verify: boolean }, log: Logger) => ProofEngine
   /** Which peers may connect; tests and the simulator use it to split and heal networks. */
   connectionGater?: ConnectionGater
+  /** Ledger sync timing (tests shorten the periodic sync) and award audits (tests shorten the delay). */
+  ledgerSync?: LedgerSyncInit
+  audit?: AuditorInit
 }
 
 /**
@@ -96,14 +108,24 @@ export class ZkpNode {
     if (p !== undefined) {
       p.requester?.stop()
       p.prover?.stop()
+      p.auditor.stop()
+      await p.ledgerSync.stop()
       p.gossip.stop()
+      p.ledger.stop()
       if (p.host.status === 'started') {
         await p.host
-          .unhandle([ARTIFACT_PROTOCOL, INPUT_PROTOCOL, PROOF_PROTOCOL, STATUS_PROTOCOL])
+          .unhandle([
+            ARTIFACT_PROTOCOL,
+            INPUT_PROTOCOL,
+            PROOF_PROTOCOL,
+            STATUS_PROTOCOL,
+            LEDGER_SYNC_PROTOCOL,
+          ])
           .catch(() => {})
         await p.host.stop()
       }
       await p.engine.stop()
+      await p.checker.stop()
       await p.store.close()
     }
     this.state = 'stopped'
@@ -137,6 +159,14 @@ export class ZkpNode {
 
   get gossip(): Gossip {
     return this.mustParts().gossip
+  }
+
+  get ledgerSync(): LedgerSync {
+    return this.mustParts().ledgerSync
+  }
+
+  get auditor(): Auditor {
+    return this.mustParts().auditor
   }
 
   /** Imports a circuit build directory and announces it in the DHT; returns the circuit id. */
@@ -187,6 +217,18 @@ export class ZkpNode {
     return this.mustParts().repos.tasks.get(taskId)
   }
 
+  /** Work this node took on as a prover, newest first, at most `limit`. */
+  async jobs(limit = 100): Promise<ProverJob[]> {
+    const out: ProverJob[] = []
+    for await (const [, j] of this.mustParts().repos.jobs.values()) out.push(j)
+    return out.sort((a, b) => b.bidAt - a.bidAt).slice(0, limit)
+  }
+
+  /** This node's job for an ask, or undefined. */
+  async job(taskId: string): Promise<ProverJob | undefined> {
+    return this.mustParts().repos.jobs.get(taskId)
+  }
+
   /** Tasks this node requested, newest first, at most `limit`. */
   async tasks(limit = 100): Promise<TaskRecord[]> {
     const out: TaskRecord[] = []
@@ -221,6 +263,8 @@ export class ZkpNode {
       const repos = createRepositories(store)
       const artifacts = new ArtifactStore(join(cfg.dataDir, 'artifacts'))
       await artifacts.init()
+      // The host scores peers by the ledger, which is built after it: the closure reads it once it exists.
+      let standing: StandingComponents | undefined
       const host = await createHost({
         privateKey,
         listen: cfg.listen,
@@ -232,12 +276,31 @@ export class ZkpNode {
           ? { connectionGater: this.options.connectionGater }
           : {}),
         logger: this.logger,
+        appScore: (peer) => (standing === undefined ? 0 : appScore(standing, peer)),
       })
       const peerId = host.peerId.toString()
       const log = (name: string) => this.logger.forComponent(`zkp:${name}`)
-      const ledger = new Ledger({ repos, log: log('ledger') })
-      const gossip = new Gossip({ host, repos, log: log('gossip'), network: cfg.network, now: this.now })
       const fetcher = new ArtifactFetcher({ host, artifacts, log: log('fetch') })
+      const checker = new VerifierProcess(log('ledger-verify'))
+      const verifier = new RecordVerifier({ artifacts, fetcher, checker, log: log('ledger-verify') })
+      const ledger = new Ledger({ store, repos, verifier, log: log('ledger'), now: this.now })
+      const gossip = new Gossip({
+        host,
+        repos,
+        log: log('gossip'),
+        network: cfg.network,
+        now: this.now,
+        knownResult: (id) => ledger.has(toHex(id)),
+      })
+      const ledgerSync = new LedgerSync(
+        { host, ledger, network: cfg.network, log: log('ledger-sync'), now: this.now },
+        this.options.ledgerSync,
+      )
+      const auditor = new Auditor(
+        { store, repos, ledger, sync: ledgerSync, network: cfg.network, log: log('audit'), now: this.now },
+        this.options.audit,
+      )
+      standing = { ledger, sync: ledgerSync, violations: (peer) => auditor.violations(peer) }
       const common = {
         privateKey,
         peerId,
@@ -270,6 +333,9 @@ export class ZkpNode {
         requester,
         prover,
         engine,
+        checker,
+        ledgerSync,
+        auditor,
       }
     } catch (err) {
       await store.close()
@@ -281,6 +347,16 @@ export class ZkpNode {
     await p.ledger.load()
     await p.engine.start()
     await p.host.start()
+    // Re-verification may fetch verification keys from peers: only once the host runs.
+    p.ledger.start()
+    await p.host.handle(
+      LEDGER_SYNC_PROTOCOL,
+      createLedgerSyncHandler({
+        source: ledgerSyncSource(p.ledger, p.store, p.repos),
+        log: this.logger.forComponent('zkp:ledger-sync'),
+      }),
+      { maxInboundStreams: LEDGER_SYNC.maxInboundStreams },
+    )
     await p.host.handle(
       ARTIFACT_PROTOCOL,
       createArtifactHandler({ artifacts: p.artifacts, log: this.logger.forComponent('zkp:artifact') }),
@@ -307,6 +383,8 @@ export class ZkpNode {
     })
     await p.prover?.start()
     await p.requester?.start()
+    await p.auditor.start()
+    p.ledgerSync.start()
   }
 
   // Every node keeps what it accepts from gossip, so it can validate later messages and audit awards.
@@ -323,6 +401,7 @@ export class ZkpNode {
 
   private async onAward(p: Parts, award: SignedAward): Promise<void> {
     await p.repos.awards.put(roundKey(toHex(award.body.taskId), award.body.round), award)
+    p.auditor.onAward(award)
     await p.prover?.onAward(award)
   }
 
@@ -345,4 +424,7 @@ interface Parts {
   requester: Requester | undefined
   prover: Prover | undefined
   engine: ProofEngine
+  checker: ProofChecker
+  ledgerSync: LedgerSync
+  auditor: Auditor
 }

@@ -22,6 +22,10 @@ export type ZkpErrorCode =
   | 'BAD_CONFIG'
   | 'BAD_REQUEST'
   | 'UNAVAILABLE'
+  /** A stream or session hit one of its caps (count, bytes, requests). */
+  | 'LIMIT_EXCEEDED'
+  /** A peer sent something no honest peer sends (a forged record on ledger sync, say). */
+  | 'MISBEHAVIOUR'
 
 export class ZkpError extends Error {
   readonly code: ZkpErrorCode

@@ -4,22 +4,34 @@
  *   HEAD /v1/artifacts/:cid       200 if held, 404 if not
  *   PUT  /v1/artifacts/:cid       raw body (Content-Length required, ≤ 512 MiB), kept only if it hashes to :cid
  *   POST /v1/circuits             { manifest: hex CBOR } → { circuitId }; every artifact must be held
- *   POST /v1/tasks                { circuitId, input, maxPrice, bidWindowMs, provingDeadlineMs, closeAfterBids? }
+ *   POST /v1/tasks                { circuitId, input, maxPrice, bidWindowMs, provingDeadlineMs, closeAfterBids?,
+ *                                   startPrice?, maxAsks?, raisePercent? }
  *   GET  /v1/tasks                { tasks } newest first, at most 100
  *   GET  /v1/tasks/:taskId        the task record
- *   GET  /v1/tasks/:taskId/bids   { bids } this node holds for the task
+ *   GET  /v1/tasks/:taskId/bids   { bids } this node holds for the task (every ask of it)
+ *   GET  /v1/jobs                 { jobs } this node took on as a prover, newest first, at most 100
+ *   GET  /v1/jobs/:taskId         one job (taskId: the ask it bid on)
+ *   GET  /v1/reputation           the ledger (size, root, pending) and every known peer's figures and flags
+ *   GET  /v1/reputation/:peerId   one peer's figures and flags
+ *   GET  /v1/audits/:taskId       { reports } this node's last audits of the task's award(s)
+ *   POST /v1/audits/:taskId       audits the task's award(s) now: { reports }
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { LIMITS } from '../../protocol/constants.ts'
+import { Bid } from '../../protocol/task/messages.ts'
 import { GOSSIP_TYPES, type GossipType } from '../../protocol/topics/topic.ts'
+import { auditById, storedAudits } from '../audit/run.ts'
+import { reputationSummary } from '../ledger/summary.ts'
 import type { ZkpNode } from '../node.ts'
 import { httpError } from './errors.ts'
 import { declaredLength, readJson, sendJson } from './http.ts'
+import { jobView } from './job-routes.ts'
 import { toJsonSafe } from './json.ts'
-import { CircuitRequest, parseBody, TaskId, TaskRequest } from './schemas.ts'
+import { CircuitRequest, PeerIdParam, parseBody, TaskId, TaskRequest } from './schemas.ts'
 
 export interface RouteContext {
   node: ZkpNode
@@ -134,6 +146,9 @@ async function postTask(ctx: RouteContext): Promise<void> {
     provingDeadlineMs: body.provingDeadlineMs,
     closeAfterBids: body.closeAfterBids,
     ...(body.params !== undefined ? { params: fromHex(body.params) } : {}),
+    ...(body.startPrice !== undefined ? { startPrice: body.startPrice } : {}),
+    ...(body.maxAsks !== undefined ? { maxAsks: body.maxAsks } : {}),
+    ...(body.raisePercent !== undefined ? { raisePercent: body.raisePercent } : {}),
   })
   reply(ctx, 201, { taskId })
 }
@@ -148,27 +163,79 @@ async function getTask(ctx: RouteContext): Promise<void> {
 /** The bids this node holds for a task: the task record names only the winner, a user wants to see all. */
 async function getBids(ctx: RouteContext): Promise<void> {
   const taskId = taskIdParam(ctx)
-  if ((await ctx.node.task(taskId)) === undefined)
-    throw httpError(404, 'NOT_FOUND', `task ${taskId} is not known`)
+  const task = await ctx.node.task(taskId)
+  if (task === undefined) throw httpError(404, 'NOT_FOUND', `task ${taskId} is not known`)
   const bids: unknown[] = []
-  for await (const [key, bid] of ctx.node.repos.bids.values(`${taskId}/`, MAX_LISTED_BIDS)) {
-    const b = bid.body
-    bids.push({
-      bidId: key.slice(taskId.length + 1),
-      prover: b.prover,
-      price: b.price.toString(),
-      estimatedMs: b.estimatedMs,
-      capacity: b.capacity,
-      hasCircuit: b.hasCircuit,
-      createdAt: b.createdAt,
-    })
+  // A task that was asked again has bids under each of its asks.
+  for (const auction of task.auctions) {
+    for await (const [, bid] of ctx.node.repos.bids.values(`${auction}/`, MAX_LISTED_BIDS)) {
+      const b = bid.body
+      bids.push({
+        ask: auction,
+        bidId: toHex(Bid.id(bid)),
+        prover: b.prover,
+        price: b.price.toString(),
+        estimatedMs: b.estimatedMs,
+        capacity: b.capacity,
+        hasCircuit: b.hasCircuit,
+        createdAt: b.createdAt,
+      })
+    }
   }
   reply(ctx, 200, { bids })
+}
+
+async function listJobs(ctx: RouteContext): Promise<void> {
+  const jobs = await ctx.node.jobs(MAX_LISTED_TASKS)
+  reply(ctx, 200, { jobs: jobs.map(jobView) })
+}
+
+async function getJob(ctx: RouteContext): Promise<void> {
+  const taskId = taskIdParam(ctx)
+  const job = await ctx.node.job(taskId)
+  if (job === undefined) throw httpError(404, 'NOT_FOUND', `this node has no job for task ${taskId}`)
+  reply(ctx, 200, jobView(job))
 }
 
 async function listTasks(ctx: RouteContext): Promise<void> {
   const tasks = await ctx.node.tasks(MAX_LISTED_TASKS)
   reply(ctx, 200, { tasks: tasks.map((t) => toJsonSafe(t)) })
+}
+
+// --- reputation and audits (docs/ledger.md) ----------------------------------------------------------------
+
+const summaryOf = (node: ZkpNode, peer?: string) =>
+  reputationSummary(
+    {
+      ledger: node.ledger,
+      sync: node.ledgerSync,
+      auditor: node.auditor,
+      weights: node.config.weights,
+      now: node.now,
+    },
+    peer,
+  )
+
+async function getReputation(ctx: RouteContext): Promise<void> {
+  reply(ctx, 200, summaryOf(ctx.node))
+}
+
+async function getPeerReputation(ctx: RouteContext): Promise<void> {
+  const parsed = PeerIdParam.safeParse(ctx.param)
+  if (!parsed.success)
+    throw httpError(400, 'INVALID_FIELD', `peerId: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+  reply(ctx, 200, summaryOf(ctx.node, parsed.data))
+}
+
+async function getAudits(ctx: RouteContext): Promise<void> {
+  const taskId = taskIdParam(ctx)
+  const reports = await storedAudits(ctx.node.auditor, ctx.node.repos, taskId)
+  if (reports.length === 0) throw httpError(404, 'NOT_FOUND', `task ${taskId}: not audited here yet`)
+  reply(ctx, 200, { reports })
+}
+
+async function postAudits(ctx: RouteContext): Promise<void> {
+  reply(ctx, 200, { reports: await auditById(ctx.node.auditor, ctx.node.repos, taskIdParam(ctx)) })
 }
 
 /** Loose on purpose: a malformed id should get a 400 naming it, not a 404 for an unknown path. */
@@ -181,8 +248,14 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: /^\/v1\/circuits$/, handler: postCircuit },
   { method: 'POST', pattern: /^\/v1\/tasks$/, handler: postTask },
   { method: 'GET', pattern: /^\/v1\/tasks$/, handler: listTasks },
+  { method: 'GET', pattern: /^\/v1\/jobs$/, handler: listJobs },
+  { method: 'GET', pattern: new RegExp(`^/v1/jobs/${PARAM}$`), handler: getJob },
   { method: 'GET', pattern: new RegExp(`^/v1/tasks/${PARAM}$`), handler: getTask },
   { method: 'GET', pattern: new RegExp(`^/v1/tasks/${PARAM}/bids$`), handler: getBids },
+  { method: 'GET', pattern: /^\/v1\/reputation$/, handler: getReputation },
+  { method: 'GET', pattern: new RegExp(`^/v1/reputation/${PARAM}$`), handler: getPeerReputation },
+  { method: 'GET', pattern: new RegExp(`^/v1/audits/${PARAM}$`), handler: getAudits },
+  { method: 'POST', pattern: new RegExp(`^/v1/audits/${PARAM}$`), handler: postAudits },
 ]
 
 /** The handler for a method and path, with its path parameter; 404 or 405 when there is none. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { MANIFEST_MAX_BYTES } from '../../protocol/artifact/manifest.ts'
-import { cidString } from '../../protocol/codec/schema.ts'
+import { cidString, peerIdString } from '../../protocol/codec/schema.ts'
 import { LIMITS } from '../../protocol/constants.ts'
 import { ZkpError } from '../../protocol/errors.ts'
 
@@ -50,12 +50,19 @@ export const TaskRequest = z.strictObject({
     .max(LIMITS.rankedBids, `must be an integer 0..${LIMITS.rankedBids}`)
     .default(0),
   params: hex(LIMITS.paramsBytes).optional(),
+  /** Re-ask policy: the first ask's price (default maxPrice), asks in all, the raise per ask in percent. */
+  startPrice: decimalPrice.optional(),
+  maxAsks: z.number().int().min(1).max(16, 'must be an integer 1..16').optional(),
+  raisePercent: z.number().int().min(0).max(1000, 'must be an integer 0..1000').optional(),
 })
 
 /** POST /v1/circuits */
 export const CircuitRequest = z.strictObject({
   manifest: hex(MANIFEST_MAX_BYTES).min(2, 'must not be empty'),
 })
+
+/** A peer id in a URL path: canonical Ed25519, as in every message. */
+export const PeerIdParam = peerIdString
 
 /** A task id or CID in a URL path. */
 export const TaskId = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')

@@ -3,6 +3,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import { toHex } from '../../protocol/codec/hash.ts'
 import { LIMITS } from '../../protocol/constants.ts'
 import { errorMessage, isZkpError } from '../../protocol/errors.ts'
+import { validateRecord } from '../../protocol/reputation/record.ts'
 import {
   Ask,
   Award,
@@ -13,13 +14,7 @@ import {
   type SignedBid,
   type SignedResult,
 } from '../../protocol/task/messages.ts'
-import {
-  type Verdict,
-  validateAsk,
-  validateAward,
-  validateBid,
-  validateResult,
-} from '../../protocol/task/validate.ts'
+import { type Verdict, validateAsk, validateAward, validateBid } from '../../protocol/task/validate.ts'
 import { type GossipType, topicsFor } from '../../protocol/topics/topic.ts'
 import type { ZkpHost } from '../network/host.ts'
 import { bidKey, type Repositories } from '../store/repositories.ts'
@@ -37,6 +32,8 @@ export interface GossipComponents {
   log: Logger
   network: string
   now: () => number
+  /** Whether the ledger already holds a result (by id): a replay is ignored, not relayed again. */
+  knownResult?: (id: Uint8Array) => boolean
 }
 
 /** Counts of validation verdicts, by type and code: what /metrics and tests read. */
@@ -157,7 +154,12 @@ export class Gossip {
       case 'award':
         return validateAward(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
       case 'result':
-        return validateResult(d.msg, ctx)
+        // A record the ledger holds is a replay: nothing to relay. (Proofs are re-verified off this path, in
+        // the ledger's bounded queue, after ACCEPT.)
+        if (this.c.knownResult?.(Result.id(d.msg)) === true) {
+          return { result: 'ignore', code: 'DUPLICATE', reason: 'result already in the ledger' }
+        }
+        return validateRecord(d.msg, ctx)
     }
   }
 
@@ -170,14 +172,28 @@ export class Gossip {
     }
   }
 
+  /**
+   * Handles a message as if it had arrived on its topic: validated, then handled on ACCEPT (nothing is relayed).
+   * For messages that come by other ways than gossip, and for tests that replay them.
+   */
+  async receive(type: GossipType, data: Uint8Array): Promise<Verdict> {
+    const verdict = await this.validate(type, data)
+    if (verdict.result === 'accept') await this.handle(type, data)
+    return verdict
+  }
+
   private async dispatch(message: Message): Promise<void> {
     const type = this.byTopic.get(message.topic)
+    if (type !== undefined) await this.handle(type, message.data)
+  }
+
+  private async handle(type: GossipType, data: Uint8Array): Promise<void> {
     const h = this.handlers
-    if (type === undefined || h === undefined) return
-    const from = message.type === 'signed' ? message.from : undefined
+    if (h === undefined) return
     try {
-      const d = decodeAs(type, message.data)
-      const peer = from ?? this.c.host.peerId
+      const d = decodeAs(type, data)
+      // Messages carry their author in the body; the relaying peer is not needed past validation.
+      const peer = this.c.host.peerId
       if (d.type === 'ask') await h.ask(d.msg, peer)
       else if (d.type === 'bid') await h.bid(d.msg, peer)
       else if (d.type === 'award') await h.award(d.msg, peer)

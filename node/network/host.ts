@@ -21,6 +21,8 @@ export interface HostInit {
   localNetwork: boolean
   /** Our gossip topics: each gets score parameters that penalise invalid messages. */
   topics: string[]
+  /** Gossipsub's application-specific score of a peer (P5, weight 1): what the reputation ledger says of it. */
+  appScore?: (peerId: string) => number
   logger?: ComponentLogger
   /** Decides which peers may connect: tests and the simulator use it to split and heal networks. */
   connectionGater?: ConnectionGater
@@ -89,6 +91,9 @@ export async function createHost(init: HostInit): Promise<ZkpHost> {
         ignoreDuplicatePublishError: true,
         scoreParams: {
           topics: Object.fromEntries(init.topics.map((t) => [t, topicScore()])),
+          // Peers the ledger proves dishonest are graylisted (-100 < -80); failing provers lose mesh slots first.
+          appSpecificScore: init.appScore ?? (() => 0),
+          appSpecificWeight: 1,
           // Peers sharing one IP is normal on a local network; elsewhere it is how Sybils look.
           ...(init.localNetwork ? { IPColocationFactorWeight: 0 } : {}),
         },

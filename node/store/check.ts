@@ -25,6 +25,8 @@ export async function checkStore(repos: Repositories): Promise<string[]> {
     if (!TASK_STATES.includes(task.state)) problems.push(`${where}: unknown state ${String(task.state)}`)
     if (!(await repos.asks.has(task.auction)))
       problems.push(`${where}: its ask ${task.auction.slice(0, 12)} is missing`)
+    if (task.auctions.at(-1) !== task.auction)
+      problems.push(`${where}: its current ask is not the last of its asks`)
     if ((await repos.auctions.get(task.auction)) !== id)
       problems.push(`${where}: its ask does not map back to it`)
     if (!(await repos.inputs.has(id))) problems.push(`${where}: its input is missing`)

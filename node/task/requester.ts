@@ -7,6 +7,7 @@ import { LIMITS } from '../../protocol/constants.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import { INPUT_FRAME_BYTES, InputRequest, type InputResponse } from '../../protocol/input/index.ts'
 import { PROOF_FRAME_BYTES, type ProofReceipt } from '../../protocol/proof/index.ts'
+import { publicSignalsDigest } from '../../protocol/reputation/record.ts'
 import type { StatusResponse } from '../../protocol/status/index.ts'
 import {
   Ask,
@@ -159,6 +160,7 @@ export class Requester {
         state: 'bidding',
         auction: taskId,
         attempt: 0,
+        auctions: [taskId],
         round: 0,
         policy,
         createdAt: now,
@@ -320,15 +322,18 @@ export class Requester {
   /** Runs the auction on the bids we hold and awards round 0; with no eligible bid, asks again or gives up. */
   private async closeWindow(taskId: string, ask: SignedAsk): Promise<void> {
     this.timers.clear(taskId)
+    let expected: string[]
     try {
-      await this.expectedFor(taskId, await this.mustTask(taskId))
+      expected = await this.expectedFor(taskId, await this.mustTask(taskId))
     } catch (err) {
       // No one is awarded work on an input that cannot be proven.
       await this.finish(taskId, errorMessage(err))
       return
     }
     const bids = await this.bidsFor(toHex(Ask.id(ask)))
-    const ranked = rankBids(ask, bids, this.c.ledger.snapshot(), this.init.weights)
+    // The ledger state the auction uses is fixed by the ask (docs/ledger.md): every node can rebuild it.
+    const snapshot = await this.c.ledger.auctionSnapshot(ask)
+    const ranked = rankBids(ask, bids, snapshot.reputation, this.init.weights)
     if (ranked.length === 0) {
       await this.reask(taskId, `no eligible bid at price ${ask.body.maxPrice} (${bids.length} bids)`)
       return
@@ -348,9 +353,12 @@ export class Requester {
       })),
       winner: 0,
       bidSetDigest: digest,
-      ledgerRoot: this.c.ledger.root(),
+      ledgerRoot: snapshot.root,
       provingDeadline: 0,
       createdAt: 0,
+      // What an auditor needs: the weights ranked with, and the public signals committed before any delivery.
+      weights: this.init.weights,
+      signalsDigest: publicSignalsDigest(expected),
     }
     await this.award(taskId, ask, body, `${ranked.length} eligible of ${bids.length} bids`)
   }
@@ -407,7 +415,15 @@ export class Requester {
     })
     const auction = toHex(Ask.id(ask))
     const next = withEvent(
-      { ...task, state: 'bidding', auction, attempt, round: 0, prover: undefined },
+      {
+        ...task,
+        state: 'bidding',
+        auction,
+        auctions: [...task.auctions, auction],
+        attempt,
+        round: 0,
+        prover: undefined,
+      },
       {
         at: this.c.now(),
         kind: 'asked',

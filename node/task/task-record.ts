@@ -40,6 +40,8 @@ export interface TaskRecord {
   auction: string
   /** Which ask this is, from 0. */
   attempt: number
+  /** Every ask of this task, first to current. */
+  auctions: string[]
   /** The award round within the current auction. */
   round: number
   policy: ReaskPolicy

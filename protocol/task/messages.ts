@@ -14,6 +14,7 @@ import {
 } from '../codec/schema.ts'
 import { defineMessage, type Signed } from '../codec/signed.ts'
 import { LIMITS, SCHEMA_VERSION } from '../constants.ts'
+import { PPM } from '../reputation/figures.ts'
 
 const version = z.literal(SCHEMA_VERSION)
 
@@ -71,6 +72,19 @@ export const RankedBid = z.strictObject({
 })
 export type RankedBid = z.output<typeof RankedBid>
 
+/** Auction weights in parts per million, as an award records them: each pair of groups sums to PPM. */
+export const AwardWeights = z
+  .strictObject({
+    price: uint.max(PPM),
+    reputation: uint.max(PPM),
+    success: uint.max(PPM),
+    quality: uint.max(PPM),
+    speed: uint.max(PPM),
+  })
+  .refine((w) => w.price + w.reputation === PPM, `price + reputation must be ${PPM}`)
+  .refine((w) => w.success + w.quality + w.speed === PPM, `success + quality + speed must be ${PPM}`)
+export type AwardWeights = z.output<typeof AwardWeights>
+
 /** The requester's decision, gossiped on the award topic; round r > 0 hands the task to ranked[winner]. */
 export const AwardBody = z.strictObject({
   v: version,
@@ -89,6 +103,12 @@ export const AwardBody = z.strictObject({
   /** Absolute time (unix ms) by which the proof must be delivered. */
   provingDeadline: timestampMs,
   createdAt: timestampMs,
+  // --- audit terms (docs/ledger.md). Optional so that awards signed before they existed stay valid. ---
+  /** The auction weights the requester ranked with; absent means the network default (DEFAULT_WEIGHTS). */
+  weights: AwardWeights.optional(),
+  /** SHA-256 of the canonical CBOR array of the public signals a correct proof must carry (the requester's
+   * witness), committed before any delivery so that any node can check an `invalid` verdict. */
+  signalsDigest: bytes32.optional(),
 })
 export type AwardBody = z.output<typeof AwardBody>
 export const Award = defineMessage('award', AwardBody, 'requester', LIMITS.gossipMessageBytes)

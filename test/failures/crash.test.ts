@@ -60,7 +60,10 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     const r = track(await startNode(dirs.r, ['--role', 'requester', '--listen', '/ip4/127.0.0.1/tcp/0']))
     const p1 = track(await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
     const p2 = track(await startNode(dirs.p2, ['--role', 'prover', '--price', '80', '--bootstrap', r.addr]))
-    await waitFor(async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 2, 'provers subscribed')
+    await waitFor(
+      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 2,
+      'provers subscribed',
+    )
     const out = join(root, 'a-out')
     const submit = track(
       new Cli([
@@ -151,6 +154,17 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     await p.cli.waitFor(/job \S+ delivered/, 30_000)
     const task = (await taskState(r, taskId))!
     expect(task.events.filter((e) => e.kind === 'awarded')).toHaveLength(1)
+
+    // What a person sees: `zkp-node tasks` on each node.
+    const list = new Cli(['tasks', '--data-dir', dirs.r])
+    expect(await list.exited).toBe(0)
+    expect(list.stdout).toMatch(new RegExp(`${taskId.slice(0, 12)}\\s+completed`))
+    const one = new Cli(['tasks', taskId, '--data-dir', dirs.r, '--json'])
+    expect(await one.exited).toBe(0)
+    expect(JSON.parse(one.stdout).task.state).toBe('completed')
+    const jobs = new Cli(['tasks', '--data-dir', dirs.p])
+    expect(await jobs.exited).toBe(0)
+    expect(jobs.stdout).toMatch(new RegExp(`${taskId.slice(0, 12)}\\s+delivered`))
 
     expect(await r.cli.kill('SIGTERM')).toBe(0)
     const after = await inspect(dirs.r)

@@ -16,6 +16,9 @@ export interface SubmitOptions {
   bidWindow: number
   deadline: number
   closeAfterBids: number
+  startPrice?: bigint
+  maxAsks?: number
+  raise?: number
   node?: string
   token?: string
   dataDir?: string
@@ -87,6 +90,9 @@ export async function submitTask(opts: SubmitOptions): Promise<number> {
     bidWindowMs: opts.bidWindow,
     provingDeadlineMs: opts.deadline,
     closeAfterBids: opts.closeAfterBids,
+    ...(opts.startPrice !== undefined ? { startPrice: opts.startPrice.toString() } : {}),
+    ...(opts.maxAsks !== undefined ? { maxAsks: opts.maxAsks } : {}),
+    ...(opts.raise !== undefined ? { raisePercent: opts.raise } : {}),
   })
   out(`task     ${taskId}`)
 

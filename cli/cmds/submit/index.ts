@@ -38,6 +38,21 @@ export function submitCommand(exitWith: ExitWith): Command {
       integer(0, LIMITS.rankedBids),
       0,
     )
+    .option(
+      '--start-price <units>',
+      'price of the first ask (default: --max-price); later asks raise it',
+      price,
+    )
+    .option(
+      '--max-asks <n>',
+      'asks in all when nobody bids or every prover fails, 1..16 (default 3)',
+      integer(1, 16),
+    )
+    .option(
+      '--raise <percent>',
+      'how much each new ask raises the price, 0..1000 (default 50)',
+      integer(0, 1000),
+    )
     .option('--node <url>', 'API URL of the node (with --token)', httpUrl)
     .option('--token <hex>', 'API token of the node (with --node)', token)
     .option('--data-dir <dir>', 'data dir of a running node: reads its api.json instead of --node/--token')
