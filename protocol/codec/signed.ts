@@ -1,4 +1,4 @@
-import type { PrivateKey } from '@libp2p/interface'
+import type { PrivateKey, PublicKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
 import { SCHEMA_VERSION } from '../constants.ts'
@@ -21,6 +21,29 @@ export function signingBytes(type: string, body: unknown): Uint8Array {
   out.set(tag, 0)
   out.set(bytes, tag.byteLength + 1)
   return out
+}
+
+/**
+ * Ed25519 public keys by peer id string. Parsing an id into a key object costs about as much as half a
+ * signature check, and a ledger sync checks thousands of records by the same few peers. A bounded memo of a
+ * pure function: it holds no state that could change a result.
+ */
+const keyMemo = new Map<string, PublicKey | null>()
+const KEY_MEMO_SIZE = 4096
+
+function publicKeyOf(peer: string): PublicKey | undefined {
+  let key = keyMemo.get(peer)
+  if (key === undefined) {
+    try {
+      const parsed = peerIdFromString(peer).publicKey
+      key = parsed !== undefined && parsed.type === 'Ed25519' ? parsed : null
+    } catch {
+      key = null
+    }
+    if (keyMemo.size >= KEY_MEMO_SIZE) keyMemo.delete(keyMemo.keys().next().value!)
+    keyMemo.set(peer, key)
+  }
+  return key ?? undefined
 }
 
 /** Everything needed to sign, send, check and identify one message type. */
@@ -82,8 +105,8 @@ export function defineMessage<S extends z.ZodType>(
     },
     async verify(msg: Signed<B>): Promise<boolean> {
       try {
-        const key = peerIdFromString(author(msg)).publicKey
-        if (key === undefined || key.type !== 'Ed25519') return false
+        const key = publicKeyOf(author(msg))
+        if (key === undefined) return false
         return await key.verify(signingBytes(type, msg.body), msg.sig)
       } catch {
         return false
