@@ -54,13 +54,19 @@ export async function fetchWork(
 ): Promise<Work> {
   // A link that drops (or a requester that restarts) must not cost the award: retry until the deadline,
   // except when the requester says no.
-  const [manifest, input] = await Promise.all([
-    retrying(c, 'circuit fetch', signal, () =>
-      c.fetcher.fetchCircuit(ask.body.circuitId, [requester], signal),
-    ),
-    retrying(c, 'input fetch', signal, () => fetchInput(c, requester, award, signal)),
-  ])
-  return { manifest, input }
+  // Both fetches stop as soon as either fails for good (the requester refused the input, say).
+  const both = new AbortController()
+  const s = AbortSignal.any([signal, both.signal])
+  try {
+    const [manifest, input] = await Promise.all([
+      retrying(c, 'circuit fetch', s, () => c.fetcher.fetchCircuit(ask.body.circuitId, [requester], s)),
+      retrying(c, 'input fetch', s, () => fetchInput(c, requester, award, s)),
+    ])
+    return { manifest, input }
+  } catch (err) {
+    both.abort(err)
+    throw err
+  }
 }
 
 /** Proves and signs the delivery; returns its bytes. */
@@ -115,10 +121,7 @@ export async function deliverWithRetry(
   })
 }
 
-/**
- * Runs `fn` until it succeeds or `signal` aborts, pausing with exponential back-off between attempts. A
- * refusal by the requester (NOT_AUTHORISED) is final and not retried.
- */
+/** Runs `fn` until it succeeds or `signal` aborts, pausing with exponential back-off between attempts. */
 async function retrying<T>(
   c: WorkComponents,
   what: string,
@@ -131,7 +134,8 @@ async function retrying<T>(
       return await fn()
     } catch (err) {
       if (signal.aborted) throw signal.reason
-      if (err instanceof ZkpError && err.code === 'NOT_AUTHORISED') throw err
+      // A refusal, or an answer that can never be used (an input that is not JSON), is final.
+      if (err instanceof ZkpError && (err.code === 'NOT_AUTHORISED' || err.code === 'BAD_REQUEST')) throw err
       c.log('%s failed (%s); again in %d ms', what, errorMessage(err), pause)
     }
     await sleep(pause, signal)

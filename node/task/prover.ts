@@ -312,6 +312,9 @@ export class Prover {
           continue
         }
         if ((job.state !== 'bid' && job.state !== 'missed') || (job.checkAt ?? 0) > now) continue
+        // To the back of the line, so a sweep of at most 64 reaches every job in turn.
+        this.unsettled.delete(taskId)
+        this.unsettled.add(taskId)
         await this.serial.run(taskId, () => this.askRequester(job))
       }
     } catch (err) {

@@ -9,7 +9,7 @@ export type CheckOutcome =
 
 /**
  * The admission of records received on a sync, frame by frame: strict decode with the gossip size limit, then
- * validateRecord, exactly as on the result topic. Pure CPU (four Ed25519 signatures a record), so a node runs
+ * validateRecord, exactly as on the result topic. Pure CPU (two Ed25519 signatures a record), so a node runs
  * it in worker threads (pool.ts); this function is also the in-thread fallback.
  */
 export async function checkFrames(
