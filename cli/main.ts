@@ -5,6 +5,7 @@ import { errorMessage } from '../protocol/errors.ts'
 import { auditCommand } from './cmds/audit/index.ts'
 import { demoCommand } from './cmds/demo/index.ts'
 import { reputationCommand } from './cmds/reputation/index.ts'
+import { simulateCommand } from './cmds/simulate/index.ts'
 import { startCommand } from './cmds/start/index.ts'
 import { submitCommand } from './cmds/submit/index.ts'
 import { tasksCommand } from './cmds/tasks/index.ts'
@@ -56,6 +57,7 @@ export function buildProgram(exitWith: ExitWith): Command {
   program.addCommand(demoCommand(exitWith))
   program.addCommand(reputationCommand(exitWith))
   program.addCommand(auditCommand(exitWith))
+  program.addCommand(simulateCommand(exitWith))
   program.addCommand(tasksCommand(exitWith))
   configure(program)
   return program

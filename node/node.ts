@@ -107,7 +107,7 @@ export class ZkpNode {
     this.parts = undefined
     if (p !== undefined) {
       p.requester?.stop()
-      p.prover?.stop()
+      await p.prover?.stop()
       p.auditor.stop()
       await p.ledgerSync.stop()
       p.gossip.stop()

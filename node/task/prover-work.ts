@@ -150,7 +150,7 @@ async function fetchInput(
   signal: AbortSignal,
 ): Promise<CircuitInput> {
   const s = AbortSignal.any([signal, AbortSignal.timeout(INPUT_TIMEOUT_MS)])
-  const stream = await c.host.dialProtocol(requester, INPUT_PROTOCOL, { signal: s })
+  const stream = await dial(c, requester, INPUT_PROTOCOL, s)
   const f = framed(stream, INPUT_FRAME_BYTES)
   await f.write({ taskId: award.body.taskId, round: award.body.round }, { signal: s })
   const res = await f.read(InputResponse, 'input response', { signal: s })
@@ -166,12 +166,21 @@ async function deliver(
   signal: AbortSignal,
 ): Promise<ProofReceipt> {
   const s = AbortSignal.any([signal, AbortSignal.timeout(PROOF_TIMEOUT_MS)])
-  const stream = await c.host.dialProtocol(requester, PROOF_PROTOCOL, { signal: s })
+  const stream = await dial(c, requester, PROOF_PROTOCOL, s)
   const f = framed(stream, PROOF_FRAME_BYTES)
   await f.writeBytes(bytes, { signal: s })
   const receipt = await f.read(ProofReceipt, 'proof receipt', { signal: s })
   await f.close()
   return receipt
+}
+
+/** Longest one dial attempt may take: a dial to a peer whose address is not yet known must not use up the deadline. */
+const DIAL_ATTEMPT_MS = 5_000
+
+function dial(c: WorkComponents, peer: PeerId, protocol: string, signal: AbortSignal) {
+  return c.host.dialProtocol(peer, protocol, {
+    signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_ATTEMPT_MS)]),
+  })
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

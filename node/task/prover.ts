@@ -76,6 +76,8 @@ const SETTLE_GIVE_UP_MS = 24 * 60 * 60 * 1000
 export class Prover {
   private readonly serial = new KeyedSerial()
   private readonly running = new Map<string, AbortController>()
+  /** Work in flight, so stop() can wait for it before the store closes. */
+  private readonly working = new Set<Promise<void>>()
   /** Jobs not yet final, by task id: what the sweeper looks at. */
   private readonly unsettled = new Set<string>()
   /** Measured proving time per circuit (moving average), used for estimates in bids. */
@@ -101,12 +103,14 @@ export class Prover {
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS)
   }
 
-  stop(): void {
+  /** Stops sweeping, aborts work in flight and waits for it to settle, so nothing touches the store after. */
+  async stop(): Promise<void> {
     if (!this.started) return
     this.started = false
     clearInterval(this.sweeper)
     for (const ctl of this.running.values()) ctl.abort(new ZkpError('UNAVAILABLE', 'node stopping'))
     this.running.clear()
+    await Promise.allSettled([...this.working])
   }
 
   get activeJobs(): number {
@@ -246,9 +250,13 @@ export class Prover {
     }
     const ctl = new AbortController()
     this.running.set(job.taskId, ctl)
-    void this.work(job, ask, award, ctl).finally(() => {
-      if (this.running.get(job.taskId) === ctl) this.running.delete(job.taskId)
-    })
+    const done: Promise<void> = this.work(job, ask, award, ctl)
+      .catch((err: unknown) => this.c.log.error('task %s: %s', job.taskId.slice(0, 8), errorMessage(err)))
+      .finally(() => {
+        if (this.running.get(job.taskId) === ctl) this.running.delete(job.taskId)
+        this.working.delete(done)
+      })
+    this.working.add(done)
   }
 
   private async work(

@@ -24,5 +24,6 @@ export function priceFor(policy: ReaskPolicy, attempt: number): bigint {
     const raised = (price * BigInt(100 + policy.raisePercent)) / 100n
     price = raised > price ? raised : price + 1n
   }
+  // biome-ignore lint/complexity/useMathMinMax: prices are bigints, which Math.min does not take
   return price < policy.ceiling ? price : policy.ceiling
 }
