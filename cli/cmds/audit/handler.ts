@@ -1,6 +1,6 @@
 import type { AuditReport } from '../../../node/audit/report.ts'
+import { connect, type NodeOptions } from '../../util/connect.ts'
 import { shortId, shortPeer } from '../../util/print.ts'
-import { connect, type NodeOptions } from '../reputation/connect.ts'
 
 export interface AuditOptions extends NodeOptions {
   json?: boolean

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import type { ExitWith } from '../../main.ts'
 import { UsageError } from '../../util/args.ts'
-import { withNodeOptions } from '../reputation/connect.ts'
+import { withNodeOptions } from '../../util/connect.ts'
 import { type AuditOptions, auditTask } from './handler.ts'
 
 export function auditCommand(exitWith: ExitWith): Command {

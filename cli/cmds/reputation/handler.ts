@@ -1,6 +1,6 @@
 import type { ReputationRow, ReputationSummary } from '../../../node/ledger/summary.ts'
+import { connect, type NodeOptions } from '../../util/connect.ts'
 import { clock, ppm, shortPeer, table } from '../../util/print.ts'
-import { connect, type NodeOptions } from './connect.ts'
 
 export interface ReputationOptions extends NodeOptions {
   json?: boolean

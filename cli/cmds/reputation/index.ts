@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import type { ExitWith } from '../../main.ts'
 import { UsageError } from '../../util/args.ts'
-import { withNodeOptions } from './connect.ts'
+import { withNodeOptions } from '../../util/connect.ts'
 import { type ReputationOptions, showReputation } from './handler.ts'
 
 const PEER_RE = /^[1-9A-HJ-NP-Za-km-z]{1,64}$/

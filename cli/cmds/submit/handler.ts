@@ -1,12 +1,10 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readApiFile } from '../../../node/api/api-file.ts'
 import { toHex } from '../../../protocol/codec/hash.ts'
 import { LIMITS } from '../../../protocol/constants.ts'
-import { isZkpError } from '../../../protocol/errors.ts'
 import { UsageError } from '../../util/args.ts'
 import { readCircuit } from '../../util/circuit.ts'
-import { ApiClient } from '../../util/client.ts'
+import { connect } from '../../util/connect.ts'
 import { followTask, type TaskView } from './follow.ts'
 
 export interface SubmitOptions {
@@ -27,25 +25,6 @@ export interface SubmitOptions {
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
-
-async function connect(opts: SubmitOptions): Promise<ApiClient> {
-  const direct = opts.node !== undefined || opts.token !== undefined
-  if (direct && opts.dataDir !== undefined)
-    throw new UsageError('--data-dir: give either --data-dir or --node with --token')
-  if (opts.dataDir !== undefined) {
-    try {
-      const api = await readApiFile(opts.dataDir)
-      return new ApiClient(api.url, api.token)
-    } catch (err) {
-      if (isZkpError(err)) throw new UsageError(`--data-dir: ${err.message}`)
-      throw err
-    }
-  }
-  if (opts.node === undefined) throw new UsageError('--node: required with --token (or give --data-dir)')
-  if (opts.token === undefined)
-    throw new UsageError('--token: required with --node (see <data-dir>/api.json)')
-  return new ApiClient(opts.node, opts.token)
-}
 
 async function readInput(path: string): Promise<Record<string, unknown>> {
   if ((await stat(path)).size > LIMITS.inputBytes)

@@ -1,8 +1,8 @@
 import type { ProverJob } from '../../../node/task/prover-job.ts'
 import type { TaskRecord } from '../../../node/task/task-record.ts'
 import { isZkpError } from '../../../protocol/errors.ts'
+import { connect, type NodeOptions } from '../../util/connect.ts'
 import { shortPeer, table } from '../../util/print.ts'
-import { connect, type NodeOptions } from '../reputation/connect.ts'
 
 export interface TasksOptions extends NodeOptions {
   json?: boolean

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import type { ExitWith } from '../../main.ts'
 import { UsageError } from '../../util/args.ts'
-import { withNodeOptions } from '../reputation/connect.ts'
+import { withNodeOptions } from '../../util/connect.ts'
 import { showTasks, type TasksOptions } from './handler.ts'
 
 const TASK_RE = /^[0-9a-f]{64}$/

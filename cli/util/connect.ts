@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { readApiFile } from '../../../node/api/api-file.ts'
-import { isZkpError } from '../../../protocol/errors.ts'
-import { httpUrl, token, UsageError } from '../../util/args.ts'
-import { ApiClient } from '../../util/client.ts'
+import { readApiFile } from '../../node/api/api-file.ts'
+import { isZkpError } from '../../protocol/errors.ts'
+import { httpUrl, token, UsageError } from './args.ts'
+import { ApiClient } from './client.ts'
 
 /** How a command finds a running node: its data dir (api.json), or an API URL with its token. */
 export interface NodeOptions {
