@@ -147,7 +147,7 @@ try {
   const rows: Array<[string, number]> = [
     [`one record: admit + apply + re-verify, median of ${single.length}`, pct(total, 0.5)],
     ['one record: same, p95', pct(total, 0.95)],
-    ['one record: admission checks alone (4 signatures), median', pct(admit, 0.5)],
+    ['one record: admission checks alone (result + delivery signatures), median', pct(admit, 0.5)],
     [`sync ${nRecords} records: node start → same root`, ms(s0, synced)],
     [`sync ${nRecords} records: the sync session itself`, session?.ms ?? Number.NaN],
     [`sync ${nRecords} records: node start → all re-verified`, ms(s0, verified)],
