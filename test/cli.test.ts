@@ -5,12 +5,11 @@
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, Cli, ROOT } from './helpers/cli.ts'
+import { Cli, ROOT } from './helpers/cli.ts'
 
 const TINY = join(ROOT, 'circuits', 'build', 'tiny')
 const TINY_INPUT = join(ROOT, 'circuits', 'inputs', 'tiny.json')

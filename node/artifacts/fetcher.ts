@@ -6,8 +6,9 @@ import {
   ARTIFACT_TIMEOUT_MS,
   ArtifactHeader,
 } from '../../protocol/artifact/index.ts'
-import type { CircuitManifest } from '../../protocol/artifact/manifest.ts'
+import { type CircuitManifest, MANIFEST_MAX_BYTES } from '../../protocol/artifact/manifest.ts'
 import { framed } from '../../protocol/codec/frames.ts'
+import { LIMITS } from '../../protocol/constants.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
 import type { ZkpHost } from '../network/host.ts'
 import type { ArtifactStore } from './artifact-store.ts'
@@ -34,7 +35,7 @@ export class ArtifactFetcher {
 
   /** Makes sure every artifact of a circuit is held locally; returns its manifest. */
   async fetchCircuit(circuitId: string, hints: PeerId[], signal?: AbortSignal): Promise<CircuitManifest> {
-    const supplier = await this.fetch(circuitId, hints, signal)
+    const supplier = await this.fetch(circuitId, hints, signal, MANIFEST_MAX_BYTES)
     const manifest = await this.c.artifacts.manifest(circuitId)
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing after fetch`)
     // Whoever had the manifest most likely has the rest: ask it first, before another DHT lookup.
@@ -49,11 +50,16 @@ export class ArtifactFetcher {
    * Fetches one artifact unless already held; concurrent calls for the same CID share one download. Returns
    * the peer that supplied it (undefined when it was already held).
    */
-  async fetch(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<PeerId | undefined> {
+  async fetch(
+    cid: string,
+    hints: PeerId[],
+    signal?: AbortSignal,
+    maxBytes: number = LIMITS.artifactBytes,
+  ): Promise<PeerId | undefined> {
     if (await this.c.artifacts.has(cid)) return undefined
     let pending = this.inflight.get(cid)
     if (pending === undefined) {
-      pending = this.download(cid, hints, signal).finally(() => this.inflight.delete(cid))
+      pending = this.download(cid, hints, signal, maxBytes).finally(() => this.inflight.delete(cid))
       this.inflight.set(cid, pending)
     }
     return pending
@@ -70,14 +76,19 @@ export class ArtifactFetcher {
     }
   }
 
-  private async download(cid: string, hints: PeerId[], signal?: AbortSignal): Promise<PeerId> {
+  private async download(
+    cid: string,
+    hints: PeerId[],
+    signal: AbortSignal | undefined,
+    maxBytes: number,
+  ): Promise<PeerId> {
     const tried = new Set<string>()
     const errors: string[] = []
     const attempt = async (peer: PeerId): Promise<boolean> => {
       if (tried.has(peer.toString()) || peer.equals(this.c.host.peerId)) return false
       tried.add(peer.toString())
       try {
-        await this.downloadFrom(peer, cid, signal)
+        await this.downloadFrom(peer, cid, signal, maxBytes)
         return true
       } catch (err) {
         errors.push(`${peer.toString().slice(-8)}: ${errorMessage(err)}`)
@@ -111,7 +122,12 @@ export class ArtifactFetcher {
     }
   }
 
-  private async downloadFrom(peer: PeerId, cid: string, signal?: AbortSignal): Promise<void> {
+  private async downloadFrom(
+    peer: PeerId,
+    cid: string,
+    signal: AbortSignal | undefined,
+    maxBytes: number,
+  ): Promise<void> {
     const timeout = AbortSignal.timeout(ARTIFACT_TIMEOUT_MS)
     const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
     const stream = await this.c.host.dialProtocol(peer, ARTIFACT_PROTOCOL, { signal: s })
@@ -121,6 +137,13 @@ export class ArtifactFetcher {
       const header = await f.read(ArtifactHeader, 'artifact header', { signal: s })
       if (header.status !== 'ok') throw new ZkpError('NOT_FOUND', `${header.status}: ${header.reason}`)
       const size = header.size
+      // What the caller expects bounds what it downloads: a manifest is a few hundred bytes, not 512 MiB.
+      if (size > maxBytes) {
+        throw new ZkpError(
+          'MESSAGE_TOO_LARGE',
+          `${cid} is announced at ${size} bytes; at most ${maxBytes} expected`,
+        )
+      }
       async function* chunks(): AsyncGenerator<Uint8Array> {
         let got = 0
         while (got < size) {

@@ -1,5 +1,6 @@
 import type { Logger } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { MANIFEST_MAX_BYTES } from '../../protocol/artifact/manifest.ts'
 import { encode } from '../../protocol/codec/cbor.ts'
 import { sha256, toHex, utf8 } from '../../protocol/codec/hash.ts'
 import { ZkpError } from '../../protocol/errors.ts'
@@ -74,14 +75,14 @@ export class RecordVerifier {
     const hints = [...new Set(peers)].map((p) => peerIdFromString(p))
     if (!(await artifacts.has(circuitId))) {
       if (fetcher === undefined) throw new ZkpError('NOT_FOUND', `circuit ${circuitId} is not held`)
-      await fetcher.fetch(circuitId, hints, signal)
+      await fetcher.fetch(circuitId, hints, signal, MANIFEST_MAX_BYTES)
     }
     const manifest = await artifacts.manifest(circuitId)
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing`)
     if (!(await artifacts.has(manifest.vkey))) {
       if (fetcher === undefined)
         throw new ZkpError('NOT_FOUND', `verification key ${manifest.vkey} is not held`)
-      await fetcher.fetch(manifest.vkey, hints, signal)
+      await fetcher.fetch(manifest.vkey, hints, signal, MAX_VKEY_BYTES)
     }
     // Keys are content-addressed, so a file that is not a verification key never becomes one: every proof
     // under it is judged as not verifying (the child refuses to prepare such a key).

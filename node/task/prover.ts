@@ -1,5 +1,6 @@
 import type { Logger, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { MANIFEST_MAX_BYTES } from '../../protocol/artifact/manifest.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { errorMessage, ZkpError } from '../../protocol/errors.ts'
@@ -132,7 +133,12 @@ export class Prover {
     // The manifest (a few hundred bytes) says how large the circuit is: fetch it before judging the deadline.
     if (!hasCircuit) {
       await this.c.fetcher
-        .fetch(a.circuitId, [peerIdFromString(a.requester)], AbortSignal.timeout(MANIFEST_FETCH_MS))
+        .fetch(
+          a.circuitId,
+          [peerIdFromString(a.requester)],
+          AbortSignal.timeout(MANIFEST_FETCH_MS),
+          MANIFEST_MAX_BYTES,
+        )
         .catch((err: unknown) => this.c.log('manifest %s: %s', a.circuitId, errorMessage(err)))
     }
     const estimatedMs = await this.estimate(a.circuitId)

@@ -4,7 +4,7 @@ import { framed } from '../../protocol/codec/frames.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
 import { PROOF_FRAME_BYTES, PROOF_PROTOCOL, ProofReceipt } from '../../protocol/proof/index.ts'
 import { Ask, Award, Bid, Result } from '../../protocol/task/messages.ts'
-import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
+import { submitTiny, TestNetwork, taskEnd, waitFor } from '../helpers/network.ts'
 
 /** What a replay must not change on a node: its tasks, jobs, bids, awards and ledger. */
 async function state(n: ZkpNode): Promise<string> {
@@ -27,20 +27,8 @@ describe('duplicated messages change nothing', () => {
       { roles: ['prover'], prover: { price: 50n } },
       { roles: ['prover'], prover: { price: 80n } },
     ])
-    const circuitId = await net.node(0).addCircuit(circuitDir('tiny'))
-    taskId = await net.node(0).submit({
-      circuitId,
-      input: new TextEncoder().encode('{"a":"3","b":"11","nonce":"42"}'),
-      maxPrice: 100n,
-      bidWindowMs: 800,
-      provingDeadlineMs: 30_000,
-      closeAfterBids: 0,
-    })
-    await waitFor(
-      async () => (await net.node(0).task(taskId))?.state === 'completed',
-      'task completed',
-      60_000,
-    )
+    taskId = await submitTiny(net.node(0))
+    expect((await taskEnd(net.node(0), taskId)).state).toBe('completed')
     await waitFor(async () => (await net.node(2).repos.jobs.get(taskId))?.state === 'lost', 'loser settled')
     await waitFor(() => net.nodes.every((n) => n.ledger.size === 1), 'result everywhere')
   })

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ProofEngine, type ProveRequest, SnarkjsEngine } from '../../node/prover/engine.ts'
 import { checkStore } from '../../node/store/check.ts'
 import { heal, LinkFilter, partition } from '../../simulations/faults/partition.ts'
-import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
+import { submitTiny, TestNetwork, taskEnd, waitFor } from '../helpers/network.ts'
 
 /** Real proofs, started a little late, so there is time to cut the prover off while it works. */
 function slowEngine(roles: { prove: boolean; verify: boolean }, log: Logger): ProofEngine {
@@ -39,21 +39,9 @@ describe('a partition that cuts off the awarded prover, then heals', () => {
         if (job.state === 'proving') void partition([member(1)], [member(0), member(2)]).then(resolve)
       })
     })
-    const circuitId = await net.node(0).addCircuit(circuitDir('tiny'))
-    taskId = await net.node(0).submit({
-      circuitId,
-      input: new TextEncoder().encode('{"a":"3","b":"11","nonce":"42"}'),
-      maxPrice: 100n,
-      bidWindowMs: 800,
-      provingDeadlineMs: 4000,
-      closeAfterBids: 0,
-    })
+    taskId = await submitTiny(net.node(0), { provingDeadlineMs: 4000 })
     await cut
-    await waitFor(
-      async () => ['completed', 'failed'].includes((await net.node(0).task(taskId))?.state ?? ''),
-      'task end',
-      60_000,
-    )
+    await taskEnd(net.node(0), taskId)
     await heal([member(0), member(1), member(2)])
   })
 

@@ -67,8 +67,12 @@ export async function freePort(): Promise<number> {
 export interface StartedNode {
   cli: Cli
   addr: string
-  api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>
+  api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: ApiBody }>
 }
+
+/** API replies as tests read them: loosely, field by field, each read checked by an assertion. */
+// biome-ignore lint/suspicious/noExplicitAny: tests inspect JSON replies without declaring every shape
+type ApiBody = any
 
 /** Runs `zkp-node start …` and waits until it is ready. */
 export async function startNode(dataDir: string, args: string[]): Promise<StartedNode> {

@@ -1,12 +1,12 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import * as snarkjs from 'snarkjs'
 import { ArtifactStore } from '../../node/artifacts/artifact-store.ts'
 import { DEFAULT_WEIGHTS } from '../../protocol/auction/auction.ts'
 import type { Groth16Proof } from '../../protocol/codec/schema.ts'
 import { publicSignalsDigest } from '../../protocol/reputation/record.ts'
 import type { SignedResult, Verdict } from '../../protocol/task/messages.ts'
+import { proofs } from '../../simulations/bench/ledger-records.ts'
 import { makeAsk, makeAward, makeBid, makeDelivery, makeResult, type TestKey } from '../helpers/messages.ts'
 import { circuitDir } from '../helpers/network.ts'
 
@@ -18,17 +18,7 @@ export interface RealProof {
 
 /** n distinct real proofs (inputs a = 3 + i, b = 11, nonce = i): about 0.1 s each after the first. */
 export async function realProofs(n: number, first = 0): Promise<RealProof[]> {
-  const dir = circuitDir('tiny')
-  const out: RealProof[] = []
-  for (let i = first; i < first + n; i++) {
-    const { proof, publicSignals } = await snarkjs.groth16.fullProve(
-      { a: String(3 + i), b: '11', nonce: String(i) },
-      join(dir, 'tiny.wasm'),
-      join(dir, 'tiny.zkey'),
-    )
-    out.push({ proof: proof as Groth16Proof, publicSignals })
-  }
-  return out
+  return proofs(circuitDir('tiny'), n, first)
 }
 
 /** The tiny circuit imported into a scratch artifact store: its id, and the store (for a verifier). */

@@ -2,7 +2,7 @@ import type { Logger } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ProofEngine, type ProveRequest, SnarkjsEngine } from '../../node/prover/engine.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
-import { circuitDir, TestNetwork, waitFor } from '../helpers/network.ts'
+import { submitTiny, TestNetwork, taskEnd, waitFor } from '../helpers/network.ts'
 
 /** A prover that proves something else: a real, valid proof, but of an input of its own choosing. */
 function replayingEngine(roles: { prove: boolean; verify: boolean }, log: Logger): ProofEngine {
@@ -46,20 +46,8 @@ describe.each([
       { roles: ['prover'], prover: { price: 50n } }, // honest fallback
       { roles: ['requester'] }, // observer
     ])
-    const circuitId = await net.node(0).addCircuit(circuitDir('tiny'))
-    taskId = await net.node(0).submit({
-      circuitId,
-      input: new TextEncoder().encode('{"a":"3","b":"11","nonce":"42"}'),
-      maxPrice: 100n,
-      bidWindowMs: 1500,
-      provingDeadlineMs: 60_000,
-      closeAfterBids: 0,
-    })
-    await waitFor(
-      async () => ['completed', 'failed'].includes((await net.node(0).task(taskId))?.state ?? ''),
-      'task end',
-      90_000,
-    )
+    taskId = await submitTiny(net.node(0), { bidWindowMs: 1500, provingDeadlineMs: 60_000 })
+    await taskEnd(net.node(0), taskId)
   })
 
   afterAll(async () => {
