@@ -22,6 +22,9 @@ export interface FetcherComponents {
 /** How long to look for providers in the DHT before giving up on an artifact. */
 const FIND_PROVIDERS_MS = 10_000
 const MAX_PROVIDERS = 8
+/** Longest one dial may take, and longest a download may go without receiving a chunk. */
+const DIAL_ATTEMPT_MS = 5_000
+const STALL_MS = 10_000
 
 /**
  * Fetches artifacts by CID: first from the peers the caller hints at (the requester of a task holds its
@@ -130,7 +133,9 @@ export class ArtifactFetcher {
   ): Promise<void> {
     const timeout = AbortSignal.timeout(ARTIFACT_TIMEOUT_MS)
     const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
-    const stream = await this.c.host.dialProtocol(peer, ARTIFACT_PROTOCOL, { signal: s })
+    const stream = await this.c.host.dialProtocol(peer, ARTIFACT_PROTOCOL, {
+      signal: AbortSignal.any([s, AbortSignal.timeout(DIAL_ATTEMPT_MS)]),
+    })
     const f = framed(stream, ARTIFACT_FRAME_BYTES)
     try {
       await f.write({ cid }, { signal: s })
@@ -147,7 +152,9 @@ export class ArtifactFetcher {
       async function* chunks(): AsyncGenerator<Uint8Array> {
         let got = 0
         while (got < size) {
-          const chunk = await f.readBytes({ signal: s })
+          // A download that stops making progress fails fast, so the caller's next attempt starts afresh
+          // instead of waiting out the whole artifact timeout.
+          const chunk = await f.readBytes({ signal: AbortSignal.any([s, AbortSignal.timeout(STALL_MS)]) })
           got += chunk.byteLength
           yield chunk
         }

@@ -149,7 +149,8 @@ async function fetchInput(
   award: SignedAward,
   signal: AbortSignal,
 ): Promise<CircuitInput> {
-  const s = AbortSignal.any([signal, AbortSignal.timeout(INPUT_TIMEOUT_MS)])
+  // One attempt is bounded well inside the deadline, so a stalled exchange leaves time to try again.
+  const s = AbortSignal.any([signal, AbortSignal.timeout(Math.min(INPUT_TIMEOUT_MS, INPUT_ATTEMPT_MS))])
   const stream = await dial(c, requester, INPUT_PROTOCOL, s)
   const f = framed(stream, INPUT_FRAME_BYTES)
   await f.write({ taskId: award.body.taskId, round: award.body.round }, { signal: s })
@@ -176,6 +177,8 @@ async function deliver(
 
 /** Longest one dial attempt may take: a dial to a peer whose address is not yet known must not use up the deadline. */
 const DIAL_ATTEMPT_MS = 5_000
+/** Longest one input fetch attempt may take (the input is at most 1 MiB). */
+const INPUT_ATTEMPT_MS = 10_000
 
 function dial(c: WorkComponents, peer: PeerId, protocol: string, signal: AbortSignal) {
   return c.host.dialProtocol(peer, protocol, {
