@@ -132,7 +132,8 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
     const posted = await r.api('/v1/tasks', {
       method: 'POST',
-      body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 30_000 },
+      // The deadline is far enough off that only a lost award, not a slow machine, could lead to a second one.
+      body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 180_000 },
     })
     expect(posted.status).toBe(201)
     const taskId = posted.body.taskId as string
