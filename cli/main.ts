@@ -1,6 +1,7 @@
 // Must stay the first import: libp2p calls Promise.withResolvers while its modules load (missing on Node 20).
 import '../node/polyfill.ts'
 import { Command, CommanderError } from 'commander'
+import { guardStreamRaces } from '../node/stream-guard.ts'
 import { errorMessage } from '../protocol/errors.ts'
 import { auditCommand } from './cmds/audit/index.ts'
 import { demoCommand } from './cmds/demo/index.ts'
@@ -69,6 +70,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c
   })
+  // A long-running node must outlive one dead stream (see node/stream-guard.ts).
+  const unguard = guardStreamRaces((m) => process.stderr.write(`warning: ${m}\n`))
   try {
     await program.parseAsync([...argv])
     return code
@@ -80,5 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`error: ${errorMessage(err)}\n`)
     return err instanceof UsageError ? EXIT.usage : EXIT.failed
+  } finally {
+    unguard()
   }
 }

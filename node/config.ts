@@ -6,6 +6,10 @@ import { ZkpError } from '../protocol/errors.ts'
 
 export type Role = 'requester' | 'prover'
 
+/** The most CPU threads a prover may be given (`prover.threads`); a local setting, not a wire limit. */
+export const MAX_THREADS = 256
+const THREADS_ERROR = `must be an integer 1..${MAX_THREADS}`
+
 /** Everything a node can be configured with; the CLI and config files produce this, checked by NodeConfig. */
 export const NodeConfig = z.strictObject({
   dataDir: z.string().min(1).max(4096),
@@ -25,6 +29,13 @@ export const NodeConfig = z.strictObject({
       price: price.default(100n),
       circuits: z.array(cidString).max(1024).default([]),
       maxConcurrent: z.number().int().min(1).max(64).default(1),
+      /** CPU threads snarkjs may prove on (a donor's cap); absent: every core. */
+      threads: z
+        .number(THREADS_ERROR)
+        .int(THREADS_ERROR)
+        .min(1, THREADS_ERROR)
+        .max(MAX_THREADS, THREADS_ERROR)
+        .optional(),
       prefetch: z.boolean().default(true),
     })
     .default({ price: 100n, circuits: [], maxConcurrent: 1, prefetch: true }),

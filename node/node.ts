@@ -40,7 +40,7 @@ import { bidKey, createRepositories, type Repositories, roundKey } from './store
 import { Store } from './store/store.ts'
 import { Prover } from './task/prover.ts'
 import type { ProverJob } from './task/prover-job.ts'
-import { Requester, type SubmitRequest } from './task/requester.ts'
+import { type BatchSubmitRequest, Requester, type SubmitRequest } from './task/requester.ts'
 import type { TaskRecord } from './task/task-record.ts'
 
 export interface ZkpNodeOptions {
@@ -53,6 +53,11 @@ export interface ZkpNodeOptions {
   /** Ledger sync timing (tests shorten the periodic sync) and award audits (tests shorten the delay). */
   ledgerSync?: LedgerSyncInit
   audit?: AuditorInit
+  /**
+   * Checks the proofs of ledger records: a Groth16 child process of this node's own unless one is given. The
+   * simulator gives every node one shared checker; the node never stops a checker it was given.
+   */
+  checker?: ProofChecker
 }
 
 /**
@@ -78,7 +83,9 @@ export class ZkpNode {
     this.logger = options.logger ?? defaultLogger()
     this.log = this.logger.forComponent('zkp:node')
     this.now = options.now ?? Date.now
-    this.makeEngine = options.engine ?? ((roles, log) => new SnarkjsEngine(roles, log))
+    this.makeEngine =
+      options.engine ??
+      ((roles, log) => new SnarkjsEngine(roles, log, { threads: this.config.prover.threads }))
   }
 
   get started(): boolean {
@@ -125,7 +132,7 @@ export class ZkpNode {
         await p.host.stop()
       }
       await p.engine.stop()
-      await p.checker.stop()
+      if (this.options.checker === undefined) await p.checker.stop()
       await p.store.close()
     }
     this.state = 'stopped'
@@ -246,6 +253,13 @@ export class ZkpNode {
     return r.submit(req)
   }
 
+  /** Submits inputs of one circuit as a batch, one task each (see Requester.submitBatch). */
+  async submitBatch(req: BatchSubmitRequest): Promise<{ batchId: string; taskIds: string[] }> {
+    const r = this.mustParts().requester
+    if (r === undefined) throw new ZkpError('BAD_REQUEST', 'this node does not have the requester role')
+    return r.submitBatch(req)
+  }
+
   // --- wiring -----------------------------------------------------------------------------------------------
 
   private mustParts(): Parts {
@@ -281,7 +295,7 @@ export class ZkpNode {
       const peerId = host.peerId.toString()
       const log = (name: string) => this.logger.forComponent(`zkp:${name}`)
       const fetcher = new ArtifactFetcher({ host, artifacts, log: log('fetch') })
-      const checker = new VerifierProcess(log('ledger-verify'))
+      const checker = this.options.checker ?? new VerifierProcess(log('ledger-verify'))
       const verifier = new RecordVerifier({ artifacts, fetcher, checker, log: log('ledger-verify') })
       const ledger = new Ledger({ store, repos, verifier, log: log('ledger'), now: this.now })
       const gossip = new Gossip({
@@ -390,8 +404,11 @@ export class ZkpNode {
   // Every node keeps what it accepts from gossip, so it can validate later messages and audit awards.
   private async onAsk(p: Parts, ask: SignedAsk): Promise<void> {
     const taskId = toHex(Ask.id(ask))
-    if (!(await p.repos.asks.has(taskId))) await p.repos.asks.put(taskId, ask)
-    await p.prover?.onAsk(ask)
+    // The prover weighs the ask while it is written (it journals its bid only once the ask is stored).
+    const stored = (async () => {
+      if (!(await p.repos.asks.has(taskId))) await p.repos.asks.put(taskId, ask)
+    })()
+    await Promise.all([stored, p.prover?.onAsk(ask, stored)])
   }
 
   private async onBid(p: Parts, bid: SignedBid): Promise<void> {
@@ -400,9 +417,11 @@ export class ZkpNode {
   }
 
   private async onAward(p: Parts, award: SignedAward): Promise<void> {
-    await p.repos.awards.put(roundKey(toHex(award.body.taskId), award.body.round), award)
+    // The prover takes the award while it is written: the winner journals the award with its job in one write
+    // (the path from award to work), the others change their job only once the award is stored.
+    const stored = p.repos.awards.put(roundKey(toHex(award.body.taskId), award.body.round), award)
+    await Promise.all([stored, p.prover?.onAward(award, stored)])
     p.auditor.onAward(award)
-    await p.prover?.onAward(award)
   }
 
   private async onResult(p: Parts, result: SignedResult): Promise<void> {

@@ -32,6 +32,8 @@ export const LIMITS = {
   fieldElementChars: 80,
   /** A private input JSON document, in bytes. */
   inputBytes: 1024 * 1024,
+  /** Asks in one batch (inputs of one circuit submitted together, spread over provers by the auction). */
+  batchSize: 256,
   /** One artifact (wasm, zkey, verification key or manifest), in bytes. */
   artifactBytes: 512 * 1024 * 1024,
   /** One chunk of an artifact on the artifact stream. */

@@ -76,11 +76,21 @@ export class LocalNetwork {
       for (let i = 0; i < others.length; i += batch)
         await Promise.all(others.slice(i, i + batch).map((n) => n.start()))
       net.rememberPorts()
-      // A bootstrap dial that failed (a handshake that timed out under load) is not retried by libp2p.
-      for (const n of others) {
-        if (n.host.getConnections().length === 0) await n.host.dial(boot.multiaddrs[0]!).catch(() => {})
+      // A bootstrap dial that failed (a handshake that timed out under load) is not retried by libp2p: dial
+      // again, every few seconds, for any node still alone while the network settles.
+      const redial = async () => {
+        for (const n of others) {
+          if (n.started && n.host.getConnections().length === 0)
+            await n.host.dial(boot.multiaddrs[0]!).catch(() => {})
+        }
       }
-      await net.waitForGossip(options.gossipTimeoutMs)
+      await redial()
+      const retries = setInterval(() => void redial(), 5_000)
+      try {
+        await net.waitForGossip(options.gossipTimeoutMs)
+      } finally {
+        clearInterval(retries)
+      }
       return net
     } catch (err) {
       await net.stop()

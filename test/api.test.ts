@@ -188,6 +188,24 @@ describe('local API', () => {
     const unknown = await call('POST', '/v1/tasks', goodTask(artifactCid(randomBytes(8))))
     expect(unknown.status).toBe(400)
     expect(unknown.body.error.message).toMatch(/^circuitId: /)
+
+    // A batch: one task per input, each knowing its place; a malformed input refuses all of it.
+    const inputs = [input, { ...input, nonce: '7' }, { ...input, nonce: '8' }]
+    const { input: _, ...terms } = { ...goodTask(circuit.circuitId), input }
+    const batch = await call('POST', '/v1/batches', { ...terms, inputs })
+    expect(batch.status, JSON.stringify(batch.body)).toBe(201)
+    expect(batch.body.taskIds).toHaveLength(3)
+    for (const [index, taskId] of (batch.body.taskIds as string[]).entries()) {
+      const t = await call('GET', `/v1/tasks/${taskId}`)
+      expect(t.body.batch).toEqual({ id: batch.body.batchId, index, size: 3 })
+    }
+    const before = (await call('GET', '/v1/tasks')).body.tasks.length
+    const mixed = await call('POST', '/v1/batches', { ...terms, inputs: [input, [1]] })
+    expect(mixed.status).toBe(400)
+    expect(mixed.body.error.message).toMatch(/^inputs\.1: must be a JSON object/)
+    const lone = await call('POST', '/v1/batches', { ...terms, inputs: [input] })
+    expect(lone.body.error.message).toMatch(/^inputs: must hold 2\.\.256 inputs/)
+    expect((await call('GET', '/v1/tasks')).body.tasks.length).toBe(before)
   })
 
   it('names the field and the limit for a bad task', async () => {

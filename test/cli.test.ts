@@ -60,6 +60,7 @@ describe('zkp-node CLI', () => {
         '--network',
         '--price',
         '--max-concurrent',
+        '--threads',
         '--circuits',
         '--api-port',
         '--config',
@@ -92,6 +93,7 @@ describe('zkp-node CLI', () => {
   it('exits 2 naming the option for a bad argument', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['start', '--max-concurrent', 'abc'], /^error: --max-concurrent: must be an integer 1\.\.64/m],
+      [['start', '--threads', '0'], /^error: --threads: must be an integer 1\.\.256/m],
       [['start', '--role', 'oracle'], /^error: --role: must be one of requester, prover, both/m],
       [['start', '--listen', 'not-an-addr'], /^error: --listen: not a multiaddr/m],
       [

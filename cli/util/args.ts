@@ -69,6 +69,11 @@ export function existingFile(value: string): string {
   return value
 }
 
+/** Collects a repeatable (or variadic) file option: every value must be an existing file. */
+export function existingFiles(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), existingFile(value)]
+}
+
 /** A circuit build directory: what `npm run circuits` writes, with its info.json. */
 export function circuitDir(value: string): string {
   if (!existsSync(value) || !statSync(value).isDirectory())

@@ -6,6 +6,8 @@
  *   POST /v1/circuits             { manifest: hex CBOR } → { circuitId }; every artifact must be held
  *   POST /v1/tasks                { circuitId, input, maxPrice, bidWindowMs, provingDeadlineMs, closeAfterBids?,
  *                                   startPrice?, maxAsks?, raisePercent? }
+ *   POST /v1/batches              the same with `inputs: [ … ]` (2..256, body ≤ 16 MiB) instead of `input`
+ *                                 → { batchId, taskIds }: one task per input, spread over provers (SPEC §9.4)
  *   GET  /v1/tasks                { tasks } newest first, at most 100
  *   GET  /v1/tasks/:taskId        the task record
  *   GET  /v1/tasks/:taskId/bids   { bids } this node holds for the task (every ask of it)
@@ -31,7 +33,15 @@ import { httpError } from './errors.ts'
 import { declaredLength, readJson, sendJson } from './http.ts'
 import { jobView } from './job-routes.ts'
 import { toJsonSafe } from './json.ts'
-import { CircuitRequest, PeerIdParam, parseBody, TaskId, TaskRequest } from './schemas.ts'
+import {
+  BATCH_BODY_BYTES,
+  BatchRequest,
+  CircuitRequest,
+  PeerIdParam,
+  parseBody,
+  TaskId,
+  TaskRequest,
+} from './schemas.ts'
 
 export interface RouteContext {
   node: ZkpNode
@@ -153,6 +163,23 @@ async function postTask(ctx: RouteContext): Promise<void> {
   reply(ctx, 201, { taskId })
 }
 
+async function postBatch(ctx: RouteContext): Promise<void> {
+  const body = parseBody(BatchRequest, await readJson(ctx.req, BATCH_BODY_BYTES))
+  const { batchId, taskIds } = await ctx.node.submitBatch({
+    circuitId: body.circuitId,
+    inputs: body.inputs,
+    maxPrice: body.maxPrice,
+    bidWindowMs: body.bidWindowMs,
+    provingDeadlineMs: body.provingDeadlineMs,
+    closeAfterBids: body.closeAfterBids,
+    ...(body.params !== undefined ? { params: fromHex(body.params) } : {}),
+    ...(body.startPrice !== undefined ? { startPrice: body.startPrice } : {}),
+    ...(body.maxAsks !== undefined ? { maxAsks: body.maxAsks } : {}),
+    ...(body.raisePercent !== undefined ? { raisePercent: body.raisePercent } : {}),
+  })
+  reply(ctx, 201, { batchId, taskIds })
+}
+
 async function getTask(ctx: RouteContext): Promise<void> {
   const taskId = taskIdParam(ctx)
   const task = await ctx.node.task(taskId)
@@ -247,6 +274,7 @@ export const ROUTES: Route[] = [
   { method: 'PUT', pattern: new RegExp(`^/v1/artifacts/${PARAM}$`), handler: putArtifact },
   { method: 'POST', pattern: /^\/v1\/circuits$/, handler: postCircuit },
   { method: 'POST', pattern: /^\/v1\/tasks$/, handler: postTask },
+  { method: 'POST', pattern: /^\/v1\/batches$/, handler: postBatch },
   { method: 'GET', pattern: /^\/v1\/tasks$/, handler: listTasks },
   { method: 'GET', pattern: /^\/v1\/jobs$/, handler: listJobs },
   { method: 'GET', pattern: new RegExp(`^/v1/jobs/${PARAM}$`), handler: getJob },

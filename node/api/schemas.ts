@@ -34,12 +34,17 @@ const ms = (max: number) =>
     .min(1, `must be ≥ 1`)
     .max(max, `must be ≤ ${max}`)
 
+const inputJson = jsonObject
+  .transform((v) => new TextEncoder().encode(JSON.stringify(v)))
+  .refine((b) => b.byteLength <= LIMITS.inputBytes, `must be at most ${LIMITS.inputBytes} bytes of JSON`)
+
+/** Largest POST /v1/batches body: all of a batch's inputs together. */
+export const BATCH_BODY_BYTES = 16 * 1024 * 1024
+
 /** POST /v1/tasks */
 export const TaskRequest = z.strictObject({
   circuitId: cidString,
-  input: jsonObject
-    .transform((v) => new TextEncoder().encode(JSON.stringify(v)))
-    .refine((b) => b.byteLength <= LIMITS.inputBytes, `must be at most ${LIMITS.inputBytes} bytes of JSON`),
+  input: inputJson,
   maxPrice: decimalPrice,
   bidWindowMs: ms(LIMITS.maxBidWindowMs),
   provingDeadlineMs: ms(LIMITS.maxProvingDeadlineMs),
@@ -54,6 +59,14 @@ export const TaskRequest = z.strictObject({
   startPrice: decimalPrice.optional(),
   maxAsks: z.number().int().min(1).max(16, 'must be an integer 1..16').optional(),
   raisePercent: z.number().int().min(0).max(1000, 'must be an integer 0..1000').optional(),
+})
+
+/** POST /v1/batches: the terms of POST /v1/tasks, with `inputs` (one task each) instead of `input`. */
+export const BatchRequest = TaskRequest.omit({ input: true }).extend({
+  inputs: z
+    .array(inputJson, 'must be an array of JSON objects')
+    .min(2, `must hold 2..${LIMITS.batchSize} inputs`)
+    .max(LIMITS.batchSize, `must hold 2..${LIMITS.batchSize} inputs`),
 })
 
 /** POST /v1/circuits */

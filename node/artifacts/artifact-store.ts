@@ -15,12 +15,22 @@ import { LIMITS } from '../../protocol/constants.ts'
 import { ZkpError } from '../../protocol/errors.ts'
 
 const CID_RE = /^[a-z2-7]{1,100}$/
+/** Circuits remembered (manifests, and which are held in full). */
+const MEMO_SIZE = 1024
 
 /**
  * Content-addressed files under <dataDir>/artifacts/<cid>. Writes go to a temporary file and are renamed into
  * place only after the hash matches, so a crash or a lying peer never leaves a bad artifact behind.
  */
 export class ArtifactStore {
+  /**
+   * What never changes once true: decoded manifests by id (content-addressed) and circuits held in full
+   * (artifacts are only ever added). Every ask a prover sees, and every task a requester submits, asks both;
+   * answering from memory spares a handful of file system round trips on the way to a bid.
+   */
+  private readonly manifests = new Map<string, CircuitManifest>()
+  private readonly complete = new Set<string>()
+
   constructor(readonly dir: string) {}
 
   async init(): Promise<void> {
@@ -171,15 +181,22 @@ export class ArtifactStore {
 
   /** The manifest of a circuit held here, or undefined. */
   async manifest(id: string): Promise<CircuitManifest | undefined> {
+    const known = this.manifests.get(id)
+    if (known !== undefined) return known
     if (!(await this.has(id))) return undefined
-    return decodeManifest(await this.get(id))
+    const m = decodeManifest(await this.get(id))
+    if (this.manifests.size < MEMO_SIZE) this.manifests.set(id, m)
+    return m
   }
 
   /** Whether every artifact of the circuit is held here. */
   async hasCircuit(id: string): Promise<boolean> {
+    if (this.complete.has(id)) return true
     const m = await this.manifest(id).catch(() => undefined)
     if (m === undefined) return false
     const held = await Promise.all([m.wasm, m.zkey, m.vkey].map((c) => this.has(c)))
-    return held.every(Boolean)
+    const all = held.every(Boolean)
+    if (all && this.complete.size < MEMO_SIZE) this.complete.add(id)
+    return all
   }
 }

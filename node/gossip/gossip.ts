@@ -45,6 +45,9 @@ type Decoded =
   | { type: 'award'; msg: SignedAward }
   | { type: 'result'; msg: SignedResult }
 
+/** Asks kept in memory for validating the bids and awards that name them. */
+const ASK_CACHE_SIZE = 1024
+
 const TO_GOSSIPSUB: Record<Verdict['result'], TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
@@ -62,6 +65,16 @@ export class Gossip {
   private readonly byTopic: Map<string, GossipType>
   private handlers: GossipHandlers | undefined
   private started = false
+  /**
+   * Messages decoded by the validator, by their bytes (gossipsub hands the handler the same bytes it validated):
+   * an accepted message is decoded once, not again for its handler. Entries go with the bytes.
+   */
+  private readonly decoded = new WeakMap<Uint8Array, Decoded>()
+  /**
+   * Recent asks by id (hex). Every bid and award is validated against its ask, at every node, on the auction's
+   * critical path; an ask is content-addressed, so a cached copy is the stored one without a store read.
+   */
+  private readonly asks = new Map<string, SignedAsk>()
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     void this.dispatch(evt.detail)
   }
@@ -96,6 +109,7 @@ export class Gossip {
       pubsub.topicValidators.delete(topic)
     }
     this.handlers = undefined
+    this.asks.clear()
   }
 
   async publishAsk(ask: SignedAsk): Promise<void> {
@@ -118,7 +132,12 @@ export class Gossip {
   async validate(type: GossipType, data: Uint8Array): Promise<Verdict> {
     let verdict: Verdict
     try {
-      verdict = await this.check(decodeAs(type, data))
+      const d = decodeAs(type, data)
+      verdict = await this.check(d)
+      if (verdict.result === 'accept') {
+        this.decoded.set(data, d)
+        if (d.type === 'ask') this.remember(toHex(Ask.id(d.msg)), d.msg)
+      }
     } catch (err) {
       // Undecodable or schema-violating bytes can never become valid: REJECT. Anything else is our own fault
       // (a store error, say) and must not cost the sender its score: IGNORE.
@@ -144,15 +163,16 @@ export class Gossip {
         return validateAsk(d.msg, ctx)
       case 'bid': {
         const taskId = toHex(d.msg.body.taskId)
-        return validateBid(d.msg, {
-          ...ctx,
-          ask: await this.c.repos.asks.get(taskId),
-          proverAlreadyBid: await this.c.repos.bids.has(bidKey(taskId, d.msg.body.prover)),
-          bidsHeld: await this.c.repos.bids.count(`${taskId}/`, LIMITS.bidsPerTask),
-        })
+        // Independent reads, at once: every node validates every bid of a burst.
+        const [ask, proverAlreadyBid, bidsHeld] = await Promise.all([
+          this.ask(taskId),
+          this.c.repos.bids.has(bidKey(taskId, d.msg.body.prover)),
+          this.c.repos.bids.count(`${taskId}/`, LIMITS.bidsPerTask),
+        ])
+        return validateBid(d.msg, { ...ctx, ask, proverAlreadyBid, bidsHeld })
       }
       case 'award':
-        return validateAward(d.msg, { ...ctx, ask: await this.c.repos.asks.get(toHex(d.msg.body.taskId)) })
+        return validateAward(d.msg, { ...ctx, ask: await this.ask(toHex(d.msg.body.taskId)) })
       case 'result':
         // A record the ledger holds is a replay: nothing to relay. (Proofs are re-verified off this path, in
         // the ledger's bounded queue, after ACCEPT.)
@@ -161,6 +181,21 @@ export class Gossip {
         }
         return validateRecord(d.msg, ctx)
     }
+  }
+
+  /** The ask with this id (hex), from memory or the store. */
+  private async ask(taskId: string): Promise<SignedAsk | undefined> {
+    const cached = this.asks.get(taskId)
+    if (cached !== undefined) return cached
+    const stored = await this.c.repos.asks.get(taskId)
+    if (stored !== undefined) this.remember(taskId, stored)
+    return stored
+  }
+
+  private remember(taskId: string, ask: SignedAsk): void {
+    this.asks.delete(taskId)
+    this.asks.set(taskId, ask)
+    if (this.asks.size > ASK_CACHE_SIZE) this.asks.delete(this.asks.keys().next().value!)
   }
 
   private async publish(type: GossipType, data: Uint8Array): Promise<void> {
@@ -191,7 +226,8 @@ export class Gossip {
     const h = this.handlers
     if (h === undefined) return
     try {
-      const d = decodeAs(type, data)
+      const d = this.decoded.get(data) ?? decodeAs(type, data)
+      this.decoded.delete(data)
       // Messages carry their author in the body; the relaying peer is not needed past validation.
       const peer = this.c.host.peerId
       if (d.type === 'ask') await h.ask(d.msg, peer)

@@ -23,6 +23,11 @@ export interface LedgerSyncInit {
   minPeerIntervalMs?: number
   /** Sessions at once. */
   maxSessions?: number
+  /**
+   * Worker threads that check received records (default: one per core, at most 4); 0 checks them on the
+   * event loop (the simulator, with a hundred nodes in one process, uses 0).
+   */
+  checkThreads?: number
 }
 
 /** How long a peer that served a forged record stays marked (its gossipsub app score is negative meanwhile). */
@@ -53,7 +58,8 @@ export class LedgerSync {
   start(): void {
     if (this.controller !== undefined) return
     this.controller = new AbortController()
-    this.pool = new CheckPool(this.c.log)
+    const threads = this.init.checkThreads
+    this.pool = threads === 0 ? undefined : new CheckPool(this.c.log, threads)
     this.c.host.addEventListener('peer:identify', this.onIdentify)
     // Peers identified before we listened (the bootstrap peer, say) get their first sync now.
     void this.syncAll()

@@ -48,6 +48,14 @@ export interface ProofEngine {
   publicSignals(req: WitnessRequest, signal?: AbortSignal): Promise<string[]>
 }
 
+export interface SnarkjsEngineInit {
+  /**
+   * At most this many CPU threads for proving (a donor's cap; 1: no worker threads); default: every core.
+   * Only the prover is capped: verifying and computing witnesses run mostly on one thread whatever the pool.
+   */
+  threads?: number
+}
+
 /**
  * snarkjs in two child processes, one for proving and one for verifying, so that verifying a delivered proof
  * never waits behind a long proof of our own. Each starts with the node, with its curve already built.
@@ -56,9 +64,14 @@ export class SnarkjsEngine implements ProofEngine {
   private readonly prover: SnarkjsWorker | undefined
   private readonly verifier: SnarkjsWorker | undefined
 
-  constructor(roles: { prove: boolean; verify: boolean }, log: Logger) {
-    this.prover = roles.prove ? new SnarkjsWorker('prover', log) : undefined
+  constructor(roles: { prove: boolean; verify: boolean }, log: Logger, init: SnarkjsEngineInit = {}) {
+    this.prover = roles.prove ? new SnarkjsWorker('prover', log, { threads: init.threads }) : undefined
     this.verifier = roles.verify ? new SnarkjsWorker('verifier', log) : undefined
+  }
+
+  /** The proving child once started: its pid and the threads it proves on (diagnostics and tests). */
+  get proverProcess(): { pid: number; threads: number } | undefined {
+    return this.prover?.running
   }
 
   async start(): Promise<void> {

@@ -6,7 +6,7 @@ export type WorkerRequest =
   | { id: number; op: 'witness'; wasmPath: string; input: CircuitInput; nPublic: number }
 
 export type WorkerReply =
-  | { id: number; ok: true; op: 'ready' }
+  | { id: number; ok: true; op: 'ready'; threads: number }
   | { id: number; ok: true; op: 'prove'; proof: Groth16Proof; publicSignals: string[]; ms: number }
   | { id: number; ok: true; op: 'verify'; valid: boolean; ms: number }
   | { id: number; ok: true; op: 'witness'; publicSignals: string[]; ms: number }

@@ -20,6 +20,11 @@ const here = fileURLToPath(import.meta.url)
 const fromSource = here.endsWith('.ts')
 const WORKER_PATH = join(dirname(here), fromSource ? 'worker.ts' : 'worker.js')
 
+export interface SnarkjsWorkerInit {
+  /** At most this many CPU threads for snarkjs in the child (1: no worker threads); default: every core. */
+  threads?: number
+}
+
 /**
  * One snarkjs child process with a FIFO queue. A job whose signal aborts kills the child (snarkjs cannot be
  * interrupted otherwise); the next job starts a fresh one. start() and stop() are idempotent.
@@ -31,11 +36,18 @@ export class SnarkjsWorker {
   private current: Job | undefined
   private nextId = 1
   private stopped = true
+  private info: { pid: number; threads: number } | undefined
 
   constructor(
     private readonly name: string,
     private readonly log: Logger,
+    private readonly init: SnarkjsWorkerInit = {},
   ) {}
+
+  /** The child once ready: its pid and the threads its snarkjs runs on (as the child reported them). */
+  get running(): { pid: number; threads: number } | undefined {
+    return this.info
+  }
 
   async start(): Promise<void> {
     if (!this.stopped) return
@@ -107,7 +119,8 @@ export class SnarkjsWorker {
   }
 
   private spawn(): Promise<void> {
-    const child = fork(WORKER_PATH, [], {
+    const { threads } = this.init
+    const child = fork(WORKER_PATH, threads === undefined ? [] : [`--threads=${threads}`], {
       execArgv: fromSource ? ['--import', 'tsx'] : [],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -121,6 +134,8 @@ export class SnarkjsWorker {
       child.once('error', reject)
       child.on('message', (reply: WorkerReply) => {
         if (reply.ok && reply.op === 'ready') {
+          this.info = { pid: child.pid!, threads: reply.threads }
+          this.log('%s worker ready (pid %d, %d threads)', this.name, child.pid, reply.threads)
           resolve()
           return
         }
@@ -132,6 +147,7 @@ export class SnarkjsWorker {
       })
       child.once('exit', (code, sig) => {
         if (this.child === child) this.child = undefined
+        if (this.info?.pid === child.pid) this.info = undefined
         // UNAVAILABLE, not PROVER_FAILED: a crashed process says nothing about the proof it was given.
         const err = new ZkpError(
           'UNAVAILABLE',

@@ -4,6 +4,7 @@
  * the node's event loop stays free. One request at a time; the parent queues.
  */
 import { readFile } from 'node:fs/promises'
+import os from 'node:os'
 import { type WitnessCalculator, WitnessCalculatorBuilder } from 'circom_runtime'
 import { buildBn128 } from 'ffjavascript'
 import * as snarkjs from 'snarkjs'
@@ -65,6 +66,26 @@ process.on('disconnect', () => {
   process.exit(0)
 })
 
+/**
+ * Builds the curve snarkjs will use, with at most `threads` threads (from the parent's `--threads=<n>`;
+ * absent: every core), and returns how many it runs on. ffjavascript sizes its worker-thread pool from
+ * os.cpus() when it builds the curve, so this process reports no more CPUs than the cap. One thread means the
+ * single-threaded curve (no worker threads at all), cached where snarkjs's buildBn128() finds it.
+ */
+async function buildCurve(): Promise<number> {
+  const arg = process.argv.find((a) => a.startsWith('--threads='))
+  const threads = arg === undefined ? undefined : Number(arg.slice('--threads='.length))
+  if (threads === 1) {
+    const curve = await buildBn128(true)
+    globalThis.curve_bn128 = curve
+    return curve.tm.concurrency
+  }
+  if (threads !== undefined) {
+    const cpus = os.cpus
+    os.cpus = () => cpus().slice(0, threads)
+  }
+  return (await buildBn128()).tm.concurrency
+}
+
 // Build the curve (and its thread pool) now, so the first proof does not pay for it.
-await buildBn128()
-send({ id: 0, ok: true, op: 'ready' })
+send({ id: 0, ok: true, op: 'ready', threads: await buildCurve() })

@@ -81,6 +81,11 @@ export class Prover {
   private readonly working = new Set<Promise<void>>()
   /** Jobs not yet final, by task id: what the sweeper looks at. */
   private readonly unsettled = new Set<string>()
+  /**
+   * Jobs not yet final as last journaled, by task id: an award or a result finds its job without a store read
+   * (every prover looks up its job for every award, and the winner's is the path from award to work).
+   */
+  private readonly open = new Map<string, ProverJob>()
   /** Measured proving time per circuit (moving average), used for estimates in bids. */
   private readonly measured = new Map<string, number>()
   private sweeper: NodeJS.Timeout | undefined
@@ -99,6 +104,7 @@ export class Prover {
     for await (const [taskId, job] of this.c.repos.jobs.values()) {
       if (FINAL_JOB_STATES.has(job.state)) continue
       this.unsettled.add(taskId)
+      this.open.set(taskId, job)
       if (ACTIVE_JOB_STATES.has(job.state)) await this.resume(job)
     }
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS)
@@ -118,8 +124,8 @@ export class Prover {
     return this.running.size
   }
 
-  /** An ask arrived: bid if we can serve it. */
-  async onAsk(ask: SignedAsk): Promise<void> {
+  /** An ask arrived: bid if we can serve it. `stored` settles once the ask is in the store (before we bid). */
+  async onAsk(ask: SignedAsk, stored: Promise<void> = Promise.resolve()): Promise<void> {
     if (!this.started) return
     const a = ask.body
     if (a.requester === this.c.peerId) return
@@ -171,12 +177,14 @@ export class Prover {
       updatedAt: now,
       checkAt: a.createdAt + a.bidWindowMs + SETTLE_AFTER_MS,
     }
-    // Journal the job and our bid before the bid goes out.
+    // Journal the job and our bid before the bid goes out (and never a job whose ask the store lacks).
+    await stored
     await this.c.store.batch([
       this.c.repos.jobs.putOp(taskId, job),
       this.c.repos.bids.putOp(bidKey(taskId, this.c.peerId), bid),
     ])
     this.unsettled.add(taskId)
+    this.open.set(taskId, job)
     this.c.events.emit('job', job)
     await this.c.gossip.publishBid(bid)
     if (!hasCircuit && this.init.prefetch) {
@@ -186,13 +194,19 @@ export class Prover {
     }
   }
 
-  /** An award arrived: start work if it names us, stop work if it replaced us. */
-  async onAward(award: SignedAward): Promise<void> {
+  /**
+   * An award arrived: start work if it names us, stop work if it replaced us. `stored` settles once the node has
+   * stored the award. An award for someone else is handled once it is stored, as any change it makes to our job
+   * must follow it (and a receipt for our delivery, under way meanwhile, goes first); the winner does not wait:
+   * it journals the award itself, with the job it starts.
+   */
+  async onAward(award: SignedAward, stored: Promise<void> = Promise.resolve()): Promise<void> {
     const taskId = toHex(award.body.taskId)
+    const winner = award.body.ranked[award.body.winner]?.prover
+    if (winner !== this.c.peerId) await stored
     await this.serial.run(taskId, async () => {
-      const job = await this.c.repos.jobs.get(taskId)
+      const job = await this.job(taskId)
       if (job === undefined || FINAL_JOB_STATES.has(job.state)) return
-      const winner = award.body.ranked[award.body.winner]?.prover
       if (winner !== this.c.peerId) {
         if (ACTIVE_JOB_STATES.has(job.state) && award.body.round > job.round) {
           this.running.get(taskId)?.abort(new ZkpError('STALE', 'replaced by a later award'))
@@ -207,11 +221,12 @@ export class Prover {
       }
       // A replayed or stale award (same or older round) must not restart work that ran or ended.
       if (award.body.round < job.round || (award.body.round === job.round && job.state !== 'bid')) return
-      const next = await this.update(job, {
-        state: 'awarded',
-        round: award.body.round,
-        provingDeadline: award.body.provingDeadline,
-      })
+      // The award is journaled with the job it starts, in one write.
+      const next = await this.update(
+        job,
+        { state: 'awarded', round: award.body.round, provingDeadline: award.body.provingDeadline },
+        [this.c.repos.awards.putOp(roundKey(taskId, award.body.round), award)],
+      )
       await this.launch(next)
     })
   }
@@ -220,7 +235,7 @@ export class Prover {
   async onResult(result: SignedResult): Promise<void> {
     const taskId = toHex(result.body.taskId)
     await this.serial.run(taskId, async () => {
-      const job = await this.c.repos.jobs.get(taskId)
+      const job = await this.job(taskId)
       if (job === undefined || FINAL_JOB_STATES.has(job.state) || result.body.verdict !== 'valid') return
       if (result.body.prover === this.c.peerId) return
       this.running.get(taskId)?.abort(new ZkpError('STALE', 'task completed by another prover'))
@@ -381,10 +396,24 @@ export class Prover {
     this.measured.set(circuitId, prev === undefined ? ms : 0.7 * prev + 0.3 * ms)
   }
 
-  private async update(job: ProverJob, patch: Partial<ProverJob>): Promise<ProverJob> {
+  /** The job for a task: from memory while it is open, else from the store. */
+  private async job(taskId: string): Promise<ProverJob | undefined> {
+    return this.open.get(taskId) ?? (await this.c.repos.jobs.get(taskId))
+  }
+
+  /** Journals a change to a job, with `also` in the same write if given. */
+  private async update(
+    job: ProverJob,
+    patch: Partial<ProverJob>,
+    also: Parameters<Store['batch']>[0] = [],
+  ): Promise<ProverJob> {
     const next = { ...job, ...patch, updatedAt: this.c.now() }
-    await this.c.repos.jobs.put(next.taskId, next)
-    if (FINAL_JOB_STATES.has(next.state)) this.unsettled.delete(next.taskId)
+    const op = this.c.repos.jobs.putOp(next.taskId, next)
+    await this.c.store.batch([...also, op])
+    if (FINAL_JOB_STATES.has(next.state)) {
+      this.unsettled.delete(next.taskId)
+      this.open.delete(next.taskId)
+    } else this.open.set(next.taskId, next)
     this.c.events.emit('job', next)
     return next
   }

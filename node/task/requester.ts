@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger, PrivateKey, StreamHandler } from '@libp2p/interface'
+import type { CircuitInput } from 'snarkjs'
 import { type AuctionWeights, bidSetDigest, eligibleBids, rankBids } from '../../protocol/auction/auction.ts'
 import { framed } from '../../protocol/codec/frames.ts'
 import { toHex } from '../../protocol/codec/hash.ts'
@@ -11,6 +12,7 @@ import { publicSignalsDigest } from '../../protocol/reputation/record.ts'
 import type { StatusResponse } from '../../protocol/status/index.ts'
 import {
   Ask,
+  type AskBatch,
   type AskBody,
   Award,
   type AwardBody,
@@ -49,6 +51,11 @@ export interface RequesterComponents {
   events: NodeEvents
   log: Logger
   now: () => number
+}
+
+export interface BatchSubmitRequest extends Omit<SubmitRequest, 'input'> {
+  /** The private inputs, UTF-8 JSON each: one task per input. */
+  inputs: Uint8Array[]
 }
 
 export interface RequesterInit {
@@ -117,8 +124,48 @@ export class Requester {
     this.timers.clearAll()
   }
 
-  /** Creates, stores and gossips a task; returns its id (hex). */
+  /**
+   * Creates, stores and gossips a task; returns its id (hex) once the input's expected public signals are known.
+   * An input that does not satisfy the circuit fails the task and this call.
+   */
   async submit(req: SubmitRequest): Promise<string> {
+    const opened = await this.open(req, parseInput(req.input), undefined)
+    await opened.ready
+    return opened.taskId
+  }
+
+  /**
+   * Submits inputs of one circuit together, one task each, as a batch: every ask carries the batch's id and its
+   * index, and the auction spreads the batch over near-equal bids (SPEC §9.4). Malformed inputs refuse the
+   * whole call before anything is sent; an input that does not satisfy the circuit fails only its own task.
+   */
+  async submitBatch(req: BatchSubmitRequest): Promise<{ batchId: string; taskIds: string[] }> {
+    const size = req.inputs.length
+    if (size < 2 || size > LIMITS.batchSize) {
+      throw new ZkpError('BAD_REQUEST', `inputs: a batch holds 2..${LIMITS.batchSize} inputs, got ${size}`)
+    }
+    const parsed = req.inputs.map((input, i) => {
+      try {
+        return parseInput(input)
+      } catch (err) {
+        throw new ZkpError('BAD_REQUEST', `inputs[${i}]: ${errorMessage(err).replace(/^input: /, '')}`)
+      }
+    })
+    const id = randomBytes(32)
+    const opened = []
+    for (const [index, input] of req.inputs.entries()) {
+      opened.push(await this.open({ ...req, input }, parsed[index]!, { id, index, size }))
+    }
+    await Promise.allSettled(opened.map((o) => o.ready))
+    return { batchId: toHex(id), taskIds: opened.map((o) => o.taskId) }
+  }
+
+  /** Stores and gossips one task; `ready` settles once its expected public signals are stored (or it failed). */
+  private async open(
+    req: SubmitRequest,
+    input: CircuitInput,
+    batch: AskBatch | undefined,
+  ): Promise<{ taskId: string; ready: Promise<void> }> {
     if (!(await this.c.artifacts.hasCircuit(req.circuitId))) {
       throw new ZkpError(
         'BAD_REQUEST',
@@ -137,9 +184,8 @@ export class Requester {
         `startPrice: ${policy.startPrice} is above maxPrice ${policy.ceiling}`,
       )
     }
-    // Check the input's shape now; run the witness generator while the ask goes out (it is awaited before the
-    // award and before any proof is judged, and a failure fails the task and this call).
-    const input = parseInput(req.input)
+    // Run the witness generator while the ask goes out (it is awaited before the award and before any proof is
+    // judged, and a failure fails the task).
     const witness = this.check.expectedSignals(req.circuitId, input)
     witness.catch(() => {})
     const now = this.c.now()
@@ -151,6 +197,7 @@ export class Requester {
       closeAfterBids: req.closeAfterBids,
       provingDeadlineMs: req.provingDeadlineMs,
       inputBytes: req.input.byteLength,
+      ...(batch !== undefined ? { batch } : {}),
     })
     const taskId = toHex(Ask.id(ask))
     const task: TaskRecord = withEvent(
@@ -167,11 +214,16 @@ export class Requester {
         updatedAt: now,
         events: [],
         expectedPublicSignals: [],
+        ...(batch !== undefined
+          ? { batch: { id: toHex(batch.id), index: batch.index, size: batch.size } }
+          : {}),
       },
       {
         at: now,
         kind: 'asked',
-        detail: `price ${policy.startPrice} (ceiling ${policy.ceiling}), window ${req.bidWindowMs} ms`,
+        detail:
+          `price ${policy.startPrice} (ceiling ${policy.ceiling}), window ${req.bidWindowMs} ms` +
+          (batch !== undefined ? `, batch item ${batch.index + 1} of ${batch.size}` : ''),
       },
     )
     // Journal first: input, ask and task land together before anything is sent.
@@ -185,21 +237,24 @@ export class Requester {
     this.pendingWitness.set(taskId, witness)
     await this.c.gossip.publishAsk(ask)
     this.armWindow(taskId, ask)
-    try {
-      const expected = await witness
-      await this.serial.run(taskId, async () => {
-        await this.c.repos.tasks.put(taskId, {
-          ...(await this.mustTask(taskId)),
-          expectedPublicSignals: expected,
+    const ready = (async () => {
+      try {
+        const expected = await witness
+        await this.serial.run(taskId, async () => {
+          await this.c.repos.tasks.put(taskId, {
+            ...(await this.mustTask(taskId)),
+            expectedPublicSignals: expected,
+          })
         })
-      })
-    } catch (err) {
-      await this.serial.run(taskId, () => this.finish(taskId, errorMessage(err)))
-      throw err
-    } finally {
-      this.pendingWitness.delete(taskId)
-    }
-    return taskId
+      } catch (err) {
+        await this.serial.run(taskId, () => this.finish(taskId, errorMessage(err)))
+        throw err
+      } finally {
+        this.pendingWitness.delete(taskId)
+      }
+    })()
+    ready.catch(() => {})
+    return { taskId, ready }
   }
 
   async task(taskId: string): Promise<TaskRecord | undefined> {
@@ -212,15 +267,20 @@ export class Requester {
     const taskId = await this.c.repos.auctions.get(auction)
     if (taskId === undefined) return
     await this.serial.run(taskId, async () => {
-      const task = await this.c.repos.tasks.get(taskId)
-      const ask = await this.c.repos.asks.get(auction)
+      // Bids come in a burst and each waits its turn here: as few store round trips as can be, or the window's
+      // close queues behind them.
+      const [task, ask] = await Promise.all([this.c.repos.tasks.get(taskId), this.c.repos.asks.get(auction)])
       if (task?.state !== 'bidding' || task.auction !== auction || ask === undefined) return
       const b = bid.body
-      await this.event(taskId, {
-        at: this.c.now(),
-        kind: 'bid',
-        detail: `${b.prover} bid ${b.price} (estimate ${b.estimatedMs} ms, ${b.hasCircuit ? 'has' : 'lacks'} the circuit)`,
-      })
+      await this.event(
+        taskId,
+        {
+          at: this.c.now(),
+          kind: 'bid',
+          detail: `${b.prover} bid ${b.price} (estimate ${b.estimatedMs} ms, ${b.hasCircuit ? 'has' : 'lacks'} the circuit)`,
+        },
+        task,
+      )
       if (ask.body.closeAfterBids === 0) return
       if (eligibleBids(ask, await this.bidsFor(auction)).length >= ask.body.closeAfterBids) {
         await this.closeWindow(taskId, ask)
@@ -403,7 +463,8 @@ export class Requester {
       return
     }
     const price = priceFor(task.policy, attempt)
-    const { circuitId, params, bidWindowMs, closeAfterBids, provingDeadlineMs, inputBytes } = prev.body
+    const { circuitId, params, bidWindowMs, closeAfterBids, provingDeadlineMs, inputBytes, batch } = prev.body
+    // A batch's task stays in its batch: its new ask keeps the batch and index, so the spread holds.
     const ask = await this.signAsk({
       circuitId,
       params,
@@ -412,6 +473,7 @@ export class Requester {
       closeAfterBids,
       provingDeadlineMs,
       inputBytes,
+      ...(batch !== undefined ? { batch } : {}),
     })
     const auction = toHex(Ask.id(ask))
     const next = withEvent(
@@ -450,6 +512,7 @@ export class Requester {
       | 'closeAfterBids'
       | 'provingDeadlineMs'
       | 'inputBytes'
+      | 'batch'
     >,
   ): Promise<SignedAsk> {
     return Ask.sign(
@@ -609,8 +672,9 @@ export class Requester {
     this.c.events.emit('task', next)
   }
 
-  private async event(taskId: string, e: TaskEvent): Promise<void> {
-    const next = withEvent(await this.mustTask(taskId), e)
+  /** Journals an event; `task` is the record as just read in the same serial step, if the caller has it. */
+  private async event(taskId: string, e: TaskEvent, task?: TaskRecord): Promise<void> {
+    const next = withEvent(task ?? (await this.mustTask(taskId)), e)
     await this.c.repos.tasks.put(taskId, next)
     this.c.events.emit('task', next)
   }

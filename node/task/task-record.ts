@@ -52,6 +52,8 @@ export interface TaskRecord {
   /** Why the task ended, in words. */
   reason?: string
   events: TaskEvent[]
+  /** Set for a task submitted in a batch: the batch id (hex) and this task's place in it. */
+  batch?: { id: string; index: number; size: number }
   /** The public signals a correct proof must carry, computed from the input at submit time. */
   expectedPublicSignals: string[]
   proof?: { proof: Groth16Proof; publicSignals: string[]; provingMs: number }

@@ -1,7 +1,7 @@
 import { compareBytes, sha256 } from '../codec/hash.ts'
 import { LIMITS } from '../constants.ts'
 import { NEUTRAL, PPM, type ReputationFigures } from '../reputation/figures.ts'
-import { Ask, Bid, type SignedAsk, type SignedBid } from '../task/messages.ts'
+import { Ask, type AskBatch, Bid, type SignedAsk, type SignedBid } from '../task/messages.ts'
 
 /** Auction weights in parts per million. price + reputation and success + quality + speed each sum to PPM. */
 export interface AuctionWeights {
@@ -105,9 +105,18 @@ export function reputationScore(f: ReputationFigures, w: AuctionWeights): number
 }
 
 /**
+ * How close to the best score a bid must be to share a batch (SPEC §9.4): within 5% of it. A batch's asks are
+ * awarded round-robin over this band, so that near-equal provers prove a batch side by side instead of one of
+ * them proving it all in turn.
+ */
+export const BATCH_BAND_PPM = 50_000
+
+/**
  * The auction: a pure function of (ask, bids, reputation snapshot, weights). Every node computes the same
  * ranking from the same inputs, whatever order the bids arrived in. Returns at most LIMITS.rankedBids entries,
- * best first.
+ * best first. For an ask in a batch, the leading bids within BATCH_BAND_PPM of the best score are put in an
+ * order the whole batch shares and rotated by the ask's index, so ask i of a batch goes to the (i mod m)-th of
+ * m near-equal bids.
  */
 export function rankBids(
   ask: SignedAsk,
@@ -132,8 +141,34 @@ export function rankBids(
       y.reputation - x.reputation ||
       compareBytes(x.tieBreak, y.tieBreak),
   )
-  return ranked.slice(0, LIMITS.rankedBids)
+  const batch = ask.body.batch
+  return (batch === undefined ? ranked : spread(ranked, batch)).slice(0, LIMITS.rankedBids)
 }
+
+/**
+ * The band (the leading bids whose score is within BATCH_BAND_PPM of the best), put in an order every ask of
+ * the batch shares (SHA-256(batch id ‖ prover id), so that no prover is always first) and rotated by the ask's
+ * index. Bids below the band keep their places.
+ */
+function spread(ranked: RankedBid[], batch: AskBatch): RankedBid[] {
+  const top = ranked[0]
+  if (top === undefined) return ranked
+  // score ≥ top × (1 − band), in integers: score × PPM ≥ top × (PPM − band); both sides stay below 2^53.
+  const floor = top.score * (PPM - BATCH_BAND_PPM)
+  let m = 0
+  while (m < ranked.length && ranked[m]!.score * PPM >= floor) m++
+  if (m === 1) return ranked
+  const key = (r: RankedBid) => sha256(batch.id, UTF8.encode(r.bid.body.prover))
+  const band = ranked
+    .slice(0, m)
+    .map((r) => ({ r, k: key(r) }))
+    .sort((x, y) => compareBytes(x.k, y.k))
+    .map((x) => x.r)
+  const i = batch.index % m
+  return [...band.slice(i), ...band.slice(0, i), ...ranked.slice(m)]
+}
+
+const UTF8 = new TextEncoder()
 
 const comparePrice = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0)
 

@@ -19,18 +19,32 @@ export const peerIdString = z
   .regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'base58btc')
   .refine(isCanonicalEd25519PeerId, 'expected a canonical Ed25519 peer id')
 
+/**
+ * Peer ids already found canonical. Every decoded message checks each id it names (an award names up to every
+ * bidder) and a market sees the same few peers over and over; parsing and re-deriving one costs about as much
+ * as a signature check. A bounded memo of a pure function; only ids that passed are kept.
+ */
+const canonicalIds = new Set<string>()
+const CANONICAL_MEMO_SIZE = 4096
+
 function isCanonicalEd25519PeerId(s: string): boolean {
+  if (canonicalIds.has(s)) return true
+  let ok: boolean
   try {
     const id = peerIdFromString(s)
     // Re-derive the id from its key: the one encoding of that key, whatever bytes the string carried.
-    return (
+    ok =
       id.type === 'Ed25519' &&
       id.publicKey !== undefined &&
       peerIdFromPublicKey(id.publicKey).toString() === s
-    )
   } catch {
-    return false
+    ok = false
   }
+  if (ok) {
+    if (canonicalIds.size >= CANONICAL_MEMO_SIZE) canonicalIds.delete(canonicalIds.values().next().value!)
+    canonicalIds.add(s)
+  }
+  return ok
 }
 export const cidString = z
   .string()

@@ -1,4 +1,11 @@
-import type { PrivateKey, PublicKey } from '@libp2p/interface'
+import {
+  createPrivateKey,
+  createPublicKey,
+  sign as edSign,
+  verify as edVerify,
+  type KeyObject,
+} from 'node:crypto'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
 import { SCHEMA_VERSION } from '../constants.ts'
@@ -24,19 +31,25 @@ export function signingBytes(type: string, body: unknown): Uint8Array {
 }
 
 /**
- * Ed25519 public keys by peer id string. Parsing an id into a key object costs about as much as half a
- * signature check, and a ledger sync checks thousands of records by the same few peers. A bounded memo of a
- * pure function: it holds no state that could change a result.
+ * Ed25519 public keys, imported into Node's crypto, by peer id string. Parsing an id and importing its key
+ * cost about as much as the signature check itself (libp2p imports the key again on every check), and every
+ * node checks every ask, bid, award and result by the same few peers. A bounded memo of a pure function: it
+ * holds no state that could change a result.
  */
-const keyMemo = new Map<string, PublicKey | null>()
+const keyMemo = new Map<string, KeyObject | null>()
 const KEY_MEMO_SIZE = 4096
 
-function publicKeyOf(peer: string): PublicKey | undefined {
+const b64url = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url')
+
+function publicKeyOf(peer: string): KeyObject | undefined {
   let key = keyMemo.get(peer)
   if (key === undefined) {
     try {
       const parsed = peerIdFromString(peer).publicKey
-      key = parsed !== undefined && parsed.type === 'Ed25519' ? parsed : null
+      key =
+        parsed !== undefined && parsed.type === 'Ed25519'
+          ? createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: b64url(parsed.raw) } })
+          : null
     } catch {
       key = null
     }
@@ -44,6 +57,30 @@ function publicKeyOf(peer: string): PublicKey | undefined {
     keyMemo.set(peer, key)
   }
   return key ?? undefined
+}
+
+/** Our own Ed25519 signing keys, imported once (libp2p imports the key again on every signature). */
+const signingKeys = new WeakMap<PrivateKey, KeyObject | null>()
+
+function signingKeyOf(key: PrivateKey): KeyObject | undefined {
+  let k = signingKeys.get(key)
+  if (k === undefined) {
+    // libp2p's raw Ed25519 private key is the 32-byte seed followed by the 32-byte public key.
+    k =
+      key.type === 'Ed25519' && key.raw.byteLength === 64
+        ? createPrivateKey({
+            format: 'jwk',
+            key: {
+              kty: 'OKP',
+              crv: 'Ed25519',
+              d: b64url(key.raw.subarray(0, 32)),
+              x: b64url(key.publicKey.raw),
+            },
+          })
+        : null
+    signingKeys.set(key, k)
+  }
+  return k ?? undefined
 }
 
 /** Everything needed to sign, send, check and identify one message type. */
@@ -83,8 +120,10 @@ export function defineMessage<S extends z.ZodType>(
     async sign(b: B, key: PrivateKey): Promise<Signed<B>> {
       // Normalise through the schema so that what is signed is exactly what a receiver will rebuild.
       const parsed = parseWith(body, b, type) as B
+      const bytes = signingBytes(type, parsed)
+      const own = signingKeyOf(key)
       // Node's crypto returns a Buffer; a plain Uint8Array makes signed and decoded messages compare equal.
-      const sig = new Uint8Array(await key.sign(signingBytes(type, parsed)))
+      const sig = new Uint8Array(own !== undefined ? edSign(null, bytes, own) : await key.sign(bytes))
       return { body: parsed, sig }
     },
     encode(msg: Signed<B>): Uint8Array {
@@ -107,7 +146,7 @@ export function defineMessage<S extends z.ZodType>(
       try {
         const key = publicKeyOf(author(msg))
         if (key === undefined) return false
-        return await key.verify(signingBytes(type, msg.body), msg.sig)
+        return edVerify(null, signingBytes(type, msg.body), key, msg.sig)
       } catch {
         return false
       }

@@ -18,6 +18,20 @@ import { PPM } from '../reputation/figures.ts'
 
 const version = z.literal(SCHEMA_VERSION)
 
+/**
+ * Where an ask stands in a batch: inputs of one circuit a requester submitted together, one ask each. The
+ * auction spreads a batch's asks over near-equal bids (protocol/auction, SPEC §9.4).
+ */
+export const AskBatch = z
+  .strictObject({
+    /** Random, the same in every ask of the batch (and in the re-asks of its tasks). */
+    id: bytes32,
+    index: uint.max(LIMITS.batchSize - 1),
+    size: uint.min(2).max(LIMITS.batchSize),
+  })
+  .refine((b) => b.index < b.size, 'index must be below size')
+export type AskBatch = z.output<typeof AskBatch>
+
 /** A requester's call for proofs of one circuit, gossiped on the ask topic. Its id is the task id. */
 export const AskBody = z.strictObject({
   v: version,
@@ -39,6 +53,8 @@ export const AskBody = z.strictObject({
   provingDeadlineMs: uint.min(1).max(LIMITS.maxProvingDeadlineMs),
   /** Size of the private input in bytes, so provers can decline what they cannot take. */
   inputBytes: uint.max(LIMITS.inputBytes),
+  /** Set when the ask is one of a batch; absent for a task submitted alone. */
+  batch: AskBatch.optional(),
 })
 export type AskBody = z.output<typeof AskBody>
 export const Ask = defineMessage('ask', AskBody, 'requester', LIMITS.gossipMessageBytes)

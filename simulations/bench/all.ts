@@ -121,7 +121,7 @@ if (only.has('batch')) {
     measured: `efficiency ${r.efficiency.toFixed(3)}`,
     goal: '≥ 0.8',
     met: yes(r.efficiency >= 0.8),
-    how: `(${n}/${k} × single ${r.singleMs} ms) ÷ makespan ${r.makespanMs} ms; awards per prover ${Object.values(r.perProver).join('/')}`,
+    how: `(${n}/${k} × single ${r.singleMs} ms) ÷ makespan ${r.makespanMs} ms; awards per prover ${Object.values(r.perProver).join('/')}; ${r.threadsPerProver} thread(s) per prover`,
   })
 }
 

@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { LocalNetwork, waitFor } from '../local-network.ts'
 import { type SimulationResult, simulate } from '../run/simulator.ts'
 import { loadScenario, parseScenario, type ScenarioInput } from '../scenario/scenario.ts'
 
@@ -57,10 +61,12 @@ export interface BatchReport {
   circuit: string
   n: number
   k: number
+  /** CPU threads each prover proves on (its cap): the machine's cores shared out among the k provers. */
+  threadsPerProver: number
   /** Median submit → verified time of one task alone on the same network (ms). */
   singleMs: number
   singles: number[]
-  /** First submission to last verified proof of the batch (ms). */
+  /** Submission of the batch to its last verified proof (ms). */
   makespanMs: number
   /** (n / k × singleMs) / makespanMs: 1 means k provers work as k independent single proofs would. */
   efficiency: number
@@ -70,9 +76,11 @@ export interface BatchReport {
 }
 
 /**
- * A batch of `n` tasks submitted at once, real proofs, on `k` provers, against n/k times the end-to-end time
- * of one task alone. Both use the same shape of network (1 requester, k provers, windows closing once all k
- * provers have bid); the single-task time is the median of `singles` tasks submitted far apart.
+ * A batch of `n` inputs submitted at once as one batch (Requester.submitBatch), real proofs, on `k` provers,
+ * against n/k times the end-to-end time of one task alone, on the same network (1 requester, k provers,
+ * windows closing once all k provers have bid). The machine's cores are shared out: each prover proves on
+ * cores/k threads (its `prover.threads` cap), so k provers stand for k machines and a single proof gets the
+ * same resources in both runs.
  */
 export async function benchBatch(
   p: BenchPaths,
@@ -81,47 +89,62 @@ export async function benchBatch(
   k: number,
   singles = 3,
 ): Promise<BatchReport> {
-  const base = (name: string, tasks: number, maxInFlight: number): ScenarioInput => ({
-    name,
-    seed: 'bench-batch',
-    mode: 'real',
-    circuit: { name: circuit },
-    nodes: [
-      { group: 'requester', count: 1, roles: ['requester'] },
-      { group: 'prover', count: k, roles: ['prover'] },
-    ],
-    load: {
-      tasks,
-      arrival: { dist: 'constant', ms: 0 },
-      maxInFlight,
+  const threadsPerProver = Math.max(1, Math.floor(availableParallelism() / k))
+  const net = await LocalNetwork.create([
+    { roles: ['requester'] },
+    ...Array.from({ length: k }, () => ({
+      roles: ['prover' as const],
+      prover: { price: 50n, threads: threadsPerProver },
+    })),
+  ])
+  try {
+    const req = net.node(0)
+    const circuitId = await req.addCircuit(join(p.buildDir, circuit))
+    const input = new Uint8Array(await readFile(join(p.inputsDir, `${circuit}.json`)))
+    const terms = {
+      circuitId,
+      maxPrice: 100n,
       bidWindowMs: 10_000,
       closeAfterBids: k,
       provingDeadlineMs: 600_000,
-    },
-    assertions: [{ kind: 'tasks-complete', min: 1 }],
-    limits: { durationMs: 1_200_000, settleMs: 5_000 },
-  })
-  const one = await simulate(parseScenario(base('bench-batch-single', singles, 1)), { ...p, ...quiet })
-  const single = one.tasks
-    .flatMap((t) => (t.latencyMs === undefined ? [] : [t.latencyMs]))
-    .sort((a, b) => a - b)
-  const singleMs = single[Math.floor(single.length / 2)] ?? Number.NaN
-  const batch = await simulate(parseScenario(base('bench-batch-n', n, n)), { ...p, ...quiet })
-  const ends = batch.tasks.flatMap((t) => (t.latencyMs === undefined ? [] : [t.submittedAt + t.latencyMs]))
-  const starts = batch.tasks.map((t) => t.submittedAt)
-  const makespanMs = Math.max(...ends) - Math.min(...starts)
-  const perProver: Record<string, number> = {}
-  for (const t of batch.tasks)
-    if (t.prover !== undefined) perProver[t.prover] = (perProver[t.prover] ?? 0) + 1
-  return {
-    circuit,
-    n,
-    k,
-    singleMs,
-    singles: single,
-    makespanMs,
-    efficiency: ((n / k) * singleMs) / makespanMs,
-    perProver,
-    completed: ends.length,
+    }
+    const until = async (taskId: string) => {
+      const ended = async () => ['completed', 'failed'].includes((await req.task(taskId))?.state ?? '')
+      await waitFor(ended, `task ${taskId}`, 600_000)
+      const task = (await req.task(taskId))!
+      if (task.state !== 'completed') throw new Error(`task ${taskId} failed: ${task.reason}`)
+      return task
+    }
+    // Warm-up: every prover fetches the circuit and compiles its witness generator before anything is timed.
+    const warm = await req.submitBatch({ ...terms, inputs: Array.from({ length: k }, () => input) })
+    await Promise.all(warm.taskIds.map(until))
+    const single: number[] = []
+    for (let i = 0; i < singles; i++) {
+      const t0 = Date.now()
+      await until(await req.submit({ ...terms, input }))
+      single.push(Date.now() - t0)
+    }
+    single.sort((a, b) => a - b)
+    const singleMs = single[Math.floor(single.length / 2)]!
+    const t0 = Date.now()
+    const { taskIds } = await req.submitBatch({ ...terms, inputs: Array.from({ length: n }, () => input) })
+    const tasks = await Promise.all(taskIds.map(until))
+    const makespanMs = Date.now() - t0
+    const perProver: Record<string, number> = {}
+    for (const t of tasks) if (t.prover !== undefined) perProver[t.prover] = (perProver[t.prover] ?? 0) + 1
+    return {
+      circuit,
+      n,
+      k,
+      threadsPerProver,
+      singleMs,
+      singles: single,
+      makespanMs,
+      efficiency: ((n / k) * singleMs) / makespanMs,
+      perProver,
+      completed: tasks.length,
+    }
+  } finally {
+    await net.stop()
   }
 }

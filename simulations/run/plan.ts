@@ -1,10 +1,12 @@
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '@libp2p/interface'
+import { logger as log } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { CircuitInput } from 'snarkjs'
 import { ArtifactStore } from '../../node/artifacts/artifact-store.ts'
 import { loadOrCreateIdentity } from '../../node/identity.ts'
+import { VerifierProcess } from '../../node/ledger/groth16/process.ts'
 import type { ZkpNodeOptions } from '../../node/node.ts'
 import { type ProofEngine, SnarkjsEngine } from '../../node/prover/engine.ts'
 import { SimulationError } from '../errors.ts'
@@ -13,6 +15,7 @@ import { simGater, Topology } from '../faults/topology.ts'
 import type { NodeSpec } from '../local-network.ts'
 import { BehaviourEngine } from '../prover/behaviour.ts'
 import { CannedProofs, readBuild } from '../prover/canned.ts'
+import { SharedChecker } from '../prover/shared-checker.ts'
 import { SimulatedEngine } from '../prover/simulated-engine.ts'
 import type { Rng } from '../random.ts'
 import type { Scenario } from '../scenario/scenario.ts'
@@ -38,6 +41,8 @@ export interface Plan {
   input: Uint8Array
   /** Stored proofs (simulated mode only). */
   proofs: CannedProofs | undefined
+  /** The ledger proof checker every node shares; the simulator stops it after the nodes. */
+  checker: SharedChecker
 }
 
 export interface PlanPaths {
@@ -74,6 +79,7 @@ export async function makePlan(s: Scenario, paths: PlanPaths, rng: Rng): Promise
   const hubs = new Set(groups.flatMap(({ g }, i) => (i === 0 || g.roles.includes('requester') ? [i] : [])))
   const topology = new Topology(groups.length, hubs, s.topology.degree, rng.fork('topology'))
   const serveRng = rng.fork('serves')
+  const checker = new SharedChecker(new VerifierProcess(log('zkp:sim:ledger-verify')))
 
   const members = groups.map(({ g, k }, index): Member => {
     const name = `${g.group}-${k}`
@@ -94,7 +100,9 @@ export async function makePlan(s: Scenario, paths: PlanPaths, rng: Rng): Promise
     const options: ZkpNodeOptions = {
       engine,
       connectionGater: simGater(index, topology, (p) => byPeer.get(p), filter),
-      ledgerSync: { intervalMs: s.nodeOptions.ledgerSyncMs },
+      // A hundred nodes share one process: records are checked on the event loop, not in thread pools.
+      ledgerSync: { intervalMs: s.nodeOptions.ledgerSyncMs, checkThreads: 0 },
+      checker,
       ...(s.nodeOptions.audits ? {} : { audit: { maxScheduled: 0 } }),
     }
     const served = g.serves === undefined ? [] : serveRng.sample(circuits, g.serves).map((c) => c.id)
@@ -111,6 +119,7 @@ export async function makePlan(s: Scenario, paths: PlanPaths, rng: Rng): Promise
     circuits,
     input: new TextEncoder().encode(JSON.stringify(input)),
     proofs,
+    checker,
   }
 }
 

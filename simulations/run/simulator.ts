@@ -10,7 +10,7 @@ import { Collector, type Sample } from './collector.ts'
 import { type AppliedFault, FaultScheduler } from './faults.ts'
 import { Fleet } from './fleet.ts'
 import { LoadGenerator } from './load.ts'
-import { makePlan, type PlanPaths } from './plan.ts'
+import { makePlan, type Plan, type PlanPaths } from './plan.ts'
 import { addCircuits, warmUp } from './setup.ts'
 import { type RunSummary, summarise } from './summary.ts'
 import { TaskTracker } from './tasks.ts'
@@ -67,6 +67,7 @@ export async function simulate(s: Scenario, o: SimulateOptions): Promise<Simulat
   const rng = new Rng(s.seed)
   const startedAt = Date.now()
   const cpu0 = process.cpuUsage()
+  let plan: Plan | undefined
   let fleet: Fleet | undefined
   let faults: FaultScheduler | undefined
   let load: LoadGenerator | undefined
@@ -87,7 +88,7 @@ export async function simulate(s: Scenario, o: SimulateOptions): Promise<Simulat
       phase: 'setup',
       message: `planning ${s.nodes.reduce((n, g) => n + g.count, 0)} nodes (${s.mode} proofs)`,
     })
-    const plan = await makePlan(s, { ...o, root }, rng)
+    plan = await makePlan(s, { ...o, root }, rng)
     progress({ phase: 'setup', message: 'starting nodes on 127.0.0.1' })
     fleet = await Fleet.start(plan, root, rng, 30_000 + 500 * plan.members.length)
     const tracker = new TaskTracker()
@@ -188,6 +189,7 @@ export async function simulate(s: Scenario, o: SimulateOptions): Promise<Simulat
     load?.stop()
     faults?.stop()
     await fleet?.stop()
+    await plan?.checker.stop()
     await rm(root, { recursive: true, force: true })
     process.off('unhandledRejection', onUnhandled)
   }

@@ -69,8 +69,11 @@ export const MODE_NOTES = {
     'simulated provers: each node proves with SimulatedEngine (simulations/prover), which waits a proving time ' +
     'drawn from its group’s distribution and returns a real Groth16 proof of the task’s input made once at setup ' +
     'with snarkjs; requesters check a delivery against that stored proof. Everything else (libp2p, gossip, ' +
-    'auctions, streams, LevelDB, ledgers and their re-verification) is the real node code.',
-  real: 'real proofs: every node runs snarkjs in child processes (SnarkjsEngine), as a deployed node does.',
+    'auctions, streams, LevelDB, ledgers and their re-verification) is the real node code. Every node’s ledger ' +
+    're-verifies records through one shared Groth16 verifier that checks each distinct proof once.',
+  real:
+    'real proofs: every node runs snarkjs in child processes (SnarkjsEngine), as a deployed node does. Every ' +
+    'node’s ledger re-verifies records through one shared Groth16 verifier that checks each distinct proof once.',
 } as const
 
 export function summarise(

@@ -11,6 +11,7 @@ export interface StartOptions {
   network?: string
   price?: bigint
   maxConcurrent?: number
+  threads?: number
   circuits?: string[]
   addCircuit?: string[]
   apiPort?: number
@@ -51,6 +52,7 @@ export async function buildConfig(opts: StartOptions): Promise<NodeConfig> {
   if (opts.bootstrap !== undefined) cfg.bootstrap = opts.bootstrap
   if (opts.price !== undefined) prover.price = opts.price
   if (opts.maxConcurrent !== undefined) prover.maxConcurrent = opts.maxConcurrent
+  if (opts.threads !== undefined) prover.threads = opts.threads
   if (opts.circuits !== undefined) prover.circuits = opts.circuits
   if (opts.apiPort !== undefined) api.port = opts.apiPort
   if (opts.localNetwork !== undefined) cfg.localNetwork = opts.localNetwork

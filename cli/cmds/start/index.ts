@@ -42,6 +42,11 @@ export function startCommand(exitWith: ExitWith): Command {
     )
     .option('--price <units>', 'prover: price asked per proof, in the smallest unit (default 100)', price)
     .option('--max-concurrent <n>', 'prover: proofs run at once, 1..64 (default 1)', integer(1, 64))
+    .option(
+      '--threads <n>',
+      'prover: CPU threads proving may use, 1..256 (default: every core)',
+      integer(1, 256),
+    )
     .option('--circuits <cid...>', 'prover: bid only for these circuit ids (default: any)', many(cid))
     .option(
       '--add-circuit <dir...>',

@@ -24,6 +24,7 @@ interface BidView {
 }
 
 const POLL_MS = 150
+const FINAL = new Set(['completed', 'failed'])
 
 export interface FollowOptions {
   timeoutMs: number
@@ -61,4 +62,34 @@ export async function followTask(
     await sleep(POLL_MS)
   }
   return undefined
+}
+
+/**
+ * Polls a batch's tasks until every one ends, printing each task's events once, prefixed with its place in the
+ * batch. Resolves with the tasks in batch order (undefined where one had not ended by the timeout).
+ */
+export async function followBatch(
+  client: ApiClient,
+  taskIds: readonly string[],
+  opts: FollowOptions,
+): Promise<Array<TaskView | undefined>> {
+  const deadline = Date.now() + opts.timeoutMs
+  const seen = taskIds.map(() => 0)
+  const ended: Array<TaskView | undefined> = taskIds.map(() => undefined)
+  const width = String(taskIds.length - 1).length
+  while (Date.now() < deadline && ended.some((t) => t === undefined)) {
+    for (const [i, taskId] of taskIds.entries()) {
+      if (ended[i] !== undefined) continue
+      const task = await client.json<TaskView>('GET', `/v1/tasks/${taskId}`)
+      for (const e of task.events.slice(seen[i])) {
+        opts.print(
+          `${elapsed(e.at - task.createdAt)} #${String(i).padStart(width)} ${e.kind.padEnd(9)} ${e.detail}`,
+        )
+      }
+      seen[i] = task.events.length
+      if (FINAL.has(task.state)) ended[i] = task
+    }
+    if (ended.some((t) => t === undefined)) await sleep(POLL_MS)
+  }
+  return ended
 }

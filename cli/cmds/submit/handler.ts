@@ -5,11 +5,12 @@ import { LIMITS } from '../../../protocol/constants.ts'
 import { UsageError } from '../../util/args.ts'
 import { readCircuit } from '../../util/circuit.ts'
 import { connect } from '../../util/connect.ts'
-import { followTask, type TaskView } from './follow.ts'
+import { followBatch, followTask, type TaskView } from './follow.ts'
 
 export interface SubmitOptions {
   circuit: string
-  input: string
+  /** One input file, or several for a batch. */
+  input: string[]
   maxPrice: bigint
   bidWindow: number
   deadline: number
@@ -28,7 +29,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`)
 
 async function readInput(path: string): Promise<Record<string, unknown>> {
   if ((await stat(path)).size > LIMITS.inputBytes)
-    throw new UsageError(`--input: larger than ${LIMITS.inputBytes} bytes`)
+    throw new UsageError(`--input: ${path} is larger than ${LIMITS.inputBytes} bytes`)
   let parsed: unknown
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'))
@@ -41,9 +42,12 @@ async function readInput(path: string): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>
 }
 
-/** `zkp-node submit`: 0 when a verified proof is saved, 1 when the task fails or times out. */
+/** `zkp-node submit`: 0 when every verified proof is saved, 1 when a task fails or times out. */
 export async function submitTask(opts: SubmitOptions): Promise<number> {
-  const input = await readInput(opts.input)
+  if (opts.input.length > LIMITS.batchSize) {
+    throw new UsageError(`--input: at most ${LIMITS.batchSize} inputs in one batch, got ${opts.input.length}`)
+  }
+  const inputs = await Promise.all(opts.input.map(readInput))
   const client = await connect(opts)
   const circuit = await readCircuit(opts.circuit)
   const started = Date.now()
@@ -62,9 +66,9 @@ export async function submitTask(opts: SubmitOptions): Promise<number> {
     manifest: toHex(circuit.manifestBytes),
   })
   out(`circuit  ${circuit.manifest.name} ${circuitId}`)
-  const { taskId } = await client.json<{ taskId: string }>('POST', '/v1/tasks', {
+  const vkey = circuit.artifacts.find((a) => a.role === 'vkey')!
+  const terms = {
     circuitId,
-    input,
     maxPrice: opts.maxPrice.toString(),
     bidWindowMs: opts.bidWindow,
     provingDeadlineMs: opts.deadline,
@@ -72,10 +76,31 @@ export async function submitTask(opts: SubmitOptions): Promise<number> {
     ...(opts.startPrice !== undefined ? { startPrice: opts.startPrice.toString() } : {}),
     ...(opts.maxAsks !== undefined ? { maxAsks: opts.maxAsks } : {}),
     ...(opts.raise !== undefined ? { raisePercent: opts.raise } : {}),
+  }
+  const timeoutMs = opts.timeout ?? opts.bidWindow + opts.deadline + 60_000
+  if (inputs.length > 1) {
+    const { batchId, taskIds } = await client.json<{ batchId: string; taskIds: string[] }>(
+      'POST',
+      '/v1/batches',
+      { ...terms, inputs },
+    )
+    out(`batch    ${batchId} (${taskIds.length} tasks)`)
+    const tasks = await followBatch(client, taskIds, { timeoutMs, print: out })
+    let saved = 0
+    for (const [i, task] of tasks.entries()) {
+      if (task?.state !== 'completed' || task.proof === undefined) continue
+      await writeProof(join(opts.out, String(i)), task, vkey.path)
+      saved++
+    }
+    const secs = ((Date.now() - started) / 1000).toFixed(2)
+    out(`${saved} of ${taskIds.length} verified proofs in ${secs} s; written to ${opts.out}/<n>/`)
+    return saved === taskIds.length ? 0 : 1
+  }
+  const { taskId } = await client.json<{ taskId: string }>('POST', '/v1/tasks', {
+    ...terms,
+    input: inputs[0],
   })
   out(`task     ${taskId}`)
-
-  const timeoutMs = opts.timeout ?? opts.bidWindow + opts.deadline + 60_000
   const task = await followTask(client, taskId, { timeoutMs, print: out })
   if (task === undefined) {
     out(`timed out after ${timeoutMs} ms; the task goes on at the node: GET /v1/tasks/${taskId}`)
@@ -85,7 +110,6 @@ export async function submitTask(opts: SubmitOptions): Promise<number> {
     out(`failed: ${task.reason ?? 'no reason given'}`)
     return 1
   }
-  const vkey = circuit.artifacts.find((a) => a.role === 'vkey')!
   await writeProof(opts.out, task, vkey.path)
   out(
     `verified proof by ${task.prover} in ${((Date.now() - started) / 1000).toFixed(2)} s; written to ${opts.out}/`,

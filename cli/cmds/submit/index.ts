@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { LIMITS } from '../../../protocol/constants.ts'
 import type { ExitWith } from '../../main.ts'
-import { circuitDir, existingFile, httpUrl, integer, price, token } from '../../util/args.ts'
+import { circuitDir, existingFiles, httpUrl, integer, price, token } from '../../util/args.ts'
 import { type SubmitOptions, submitTask } from './handler.ts'
 
 export function submitCommand(exitWith: ExitWith): Command {
@@ -15,9 +15,10 @@ export function submitCommand(exitWith: ExitWith): Command {
       circuitDir,
     )
     .requiredOption(
-      '--input <file.json>',
-      `private input, a JSON object of at most ${LIMITS.inputBytes} bytes`,
-      existingFile,
+      '--input <file.json...>',
+      `private input, a JSON object of at most ${LIMITS.inputBytes} bytes; several (up to ${LIMITS.batchSize}) ` +
+        'make a batch, one task each, spread over provers',
+      existingFiles,
     )
     .requiredOption('--max-price <units>', 'highest price accepted, in the smallest unit', price)
     .option(
@@ -69,7 +70,11 @@ Uploads the circuit's artifacts the node lacks, registers the circuit, posts the
 event as it happens, then writes snarkjs-format files that \`snarkjs groth16 verify\` accepts:
   <out>/verification_key.json <out>/public.json <out>/proof.json
 
-Exit status: 0 a verified proof was saved, 1 the task failed or timed out, 2 bad arguments.
+With several inputs (\`--input a.json b.json …\`) the tasks go out as one batch: the auction spreads them over
+provers whose bids are within 5% of the best, and each proof is written to <out>/<n>/ (n = 0, 1, … in the order
+of the inputs).
+
+Exit status: 0 every verified proof was saved, 1 a task failed or timed out, 2 bad arguments.
 
 Example:
   $ zkp-node submit --data-dir .data/r --circuit circuits/build/tiny --input circuits/inputs/tiny.json \\
