@@ -50,6 +50,12 @@ export interface ZkpNodeOptions {
   engine?: (roles: { prove: boolean; verify: boolean }, log: Logger) => ProofEngine
   /** Which peers may connect; tests and the simulator use it to split and heal networks. */
   connectionGater?: ConnectionGater
+  /**
+   * How often each connection is pinged, and whether a failed ping closes it (default: libp2p's, every 10 s,
+   * closing). The simulator pings less often: a hundred nodes share one event loop, and libp2p pings every
+   * connection at the same moment.
+   */
+  liveness?: { pingIntervalMs: number; abortOnPingFailure: boolean }
   /** Ledger sync timing (tests shorten the periodic sync) and award audits (tests shorten the delay). */
   ledgerSync?: LedgerSyncInit
   audit?: AuditorInit
@@ -289,6 +295,7 @@ export class ZkpNode {
         ...(this.options.connectionGater !== undefined
           ? { connectionGater: this.options.connectionGater }
           : {}),
+        ...(this.options.liveness !== undefined ? { liveness: this.options.liveness } : {}),
         logger: this.logger,
         appScore: (peer) => (standing === undefined ? 0 : appScore(standing, peer)),
       })

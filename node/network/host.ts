@@ -26,6 +26,8 @@ export interface HostInit {
   logger?: ComponentLogger
   /** Decides which peers may connect: tests and the simulator use it to split and heal networks. */
   connectionGater?: ConnectionGater
+  /** How connections are checked for liveness (see ZkpNodeOptions.liveness); libp2p's defaults if absent. */
+  liveness?: { pingIntervalMs: number; abortOnPingFailure: boolean }
 }
 
 /**
@@ -66,6 +68,14 @@ export async function createHost(init: HostInit): Promise<ZkpHost> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    ...(init.liveness !== undefined
+      ? {
+          connectionMonitor: {
+            pingInterval: init.liveness.pingIntervalMs,
+            abortConnectionOnPingFailure: init.liveness.abortOnPingFailure,
+          },
+        }
+      : {}),
     connectionManager: {
       maxConnections: 300,
       // Local networks dial in bursts from one IP; the defaults would refuse them.

@@ -103,6 +103,8 @@ export async function makePlan(s: Scenario, paths: PlanPaths, rng: Rng): Promise
       // A hundred nodes share one process: records are checked on the event loop, not in thread pools.
       ledgerSync: { intervalMs: s.nodeOptions.ledgerSyncMs, checkThreads: 0 },
       checker,
+      // A hundred nodes share one event loop: ping a third as often (libp2p pings every connection at once).
+      liveness: { pingIntervalMs: 30_000, abortOnPingFailure: true },
       ...(s.nodeOptions.audits ? {} : { audit: { maxScheduled: 0 } }),
     }
     const served = g.serves === undefined ? [] : serveRng.sample(circuits, g.serves).map((c) => c.id)
