@@ -22,6 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
+import type { z } from 'zod'
 import { fromHex, toHex } from '../../protocol/codec/hash.ts'
 import { LIMITS } from '../../protocol/constants.ts'
 import { Bid } from '../../protocol/task/messages.ts'
@@ -29,6 +30,7 @@ import { GOSSIP_TYPES, type GossipType } from '../../protocol/topics/topic.ts'
 import { auditById, storedAudits } from '../audit/run.ts'
 import { reputationSummary } from '../ledger/summary.ts'
 import type { ZkpNode } from '../node.ts'
+import type { SubmitRequest } from '../task/requester.ts'
 import { httpError } from './errors.ts'
 import { declaredLength, readJson, sendJson } from './http.ts'
 import { jobView } from './job-routes.ts'
@@ -146,11 +148,10 @@ async function postCircuit(ctx: RouteContext): Promise<void> {
   reply(ctx, 201, { circuitId })
 }
 
-async function postTask(ctx: RouteContext): Promise<void> {
-  const body = parseBody(TaskRequest, await readJson(ctx.req))
-  const taskId = await ctx.node.submit({
+/** The terms a task and a batch share, from a parsed POST /v1/tasks or /v1/batches body. */
+function taskTerms(body: Omit<z.output<typeof TaskRequest>, 'input'>): Omit<SubmitRequest, 'input'> {
+  return {
     circuitId: body.circuitId,
-    input: body.input,
     maxPrice: body.maxPrice,
     bidWindowMs: body.bidWindowMs,
     provingDeadlineMs: body.provingDeadlineMs,
@@ -159,24 +160,18 @@ async function postTask(ctx: RouteContext): Promise<void> {
     ...(body.startPrice !== undefined ? { startPrice: body.startPrice } : {}),
     ...(body.maxAsks !== undefined ? { maxAsks: body.maxAsks } : {}),
     ...(body.raisePercent !== undefined ? { raisePercent: body.raisePercent } : {}),
-  })
+  }
+}
+
+async function postTask(ctx: RouteContext): Promise<void> {
+  const body = parseBody(TaskRequest, await readJson(ctx.req))
+  const taskId = await ctx.node.submit({ ...taskTerms(body), input: body.input })
   reply(ctx, 201, { taskId })
 }
 
 async function postBatch(ctx: RouteContext): Promise<void> {
   const body = parseBody(BatchRequest, await readJson(ctx.req, BATCH_BODY_BYTES))
-  const { batchId, taskIds } = await ctx.node.submitBatch({
-    circuitId: body.circuitId,
-    inputs: body.inputs,
-    maxPrice: body.maxPrice,
-    bidWindowMs: body.bidWindowMs,
-    provingDeadlineMs: body.provingDeadlineMs,
-    closeAfterBids: body.closeAfterBids,
-    ...(body.params !== undefined ? { params: fromHex(body.params) } : {}),
-    ...(body.startPrice !== undefined ? { startPrice: body.startPrice } : {}),
-    ...(body.maxAsks !== undefined ? { maxAsks: body.maxAsks } : {}),
-    ...(body.raisePercent !== undefined ? { raisePercent: body.raisePercent } : {}),
-  })
+  const { batchId, taskIds } = await ctx.node.submitBatch({ ...taskTerms(body), inputs: body.inputs })
   reply(ctx, 201, { batchId, taskIds })
 }
 
