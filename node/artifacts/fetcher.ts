@@ -19,6 +19,14 @@ export interface FetcherComponents {
   log: Logger
 }
 
+export interface FetchOptions {
+  signal?: AbortSignal
+  /** Largest size the caller expects (the artifact limit if absent); a larger announced size fails at once. */
+  maxBytes?: number
+  /** Announce the artifact in the DHT once held (default true). */
+  announce?: boolean
+}
+
 /** How long to look for providers in the DHT before giving up on an artifact. */
 const FIND_PROVIDERS_MS = 10_000
 const MAX_PROVIDERS = 8
@@ -33,39 +41,48 @@ const STALL_MS = 10_000
  */
 export class ArtifactFetcher {
   private readonly inflight = new Map<string, Promise<PeerId>>()
+  private readonly announced = new Set<string>()
 
   constructor(private readonly c: FetcherComponents) {}
 
   /** Makes sure every artifact of a circuit is held locally; returns its manifest. */
   async fetchCircuit(circuitId: string, hints: PeerId[], signal?: AbortSignal): Promise<CircuitManifest> {
-    const supplier = await this.fetch(circuitId, hints, signal, MANIFEST_MAX_BYTES)
+    const supplier = await this.fetch(circuitId, hints, { signal, maxBytes: MANIFEST_MAX_BYTES })
     const manifest = await this.c.artifacts.manifest(circuitId)
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing after fetch`)
     // Whoever had the manifest most likely has the rest: ask it first, before another DHT lookup.
     const next = supplier === undefined ? hints : [supplier, ...hints]
     await Promise.all(
-      [manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, next, signal)),
+      [manifest.wasm, manifest.zkey, manifest.vkey].map((cid) => this.fetch(cid, next, { signal })),
     )
     return manifest
   }
 
   /**
    * Fetches one artifact unless already held; concurrent calls for the same CID share one download. Returns
-   * the peer that supplied it (undefined when it was already held).
+   * the peer that supplied it (undefined when it was already held). Once fetched, the artifact is announced in
+   * the DHT unless `announce` is false: a node that fetched a verification key only to check ledger records
+   * does not serve circuits, and a hundred such announcements per key would cost a DHT walk each.
    */
-  async fetch(
-    cid: string,
-    hints: PeerId[],
-    signal?: AbortSignal,
-    maxBytes: number = LIMITS.artifactBytes,
-  ): Promise<PeerId | undefined> {
+  async fetch(cid: string, hints: PeerId[], options: FetchOptions = {}): Promise<PeerId | undefined> {
     if (await this.c.artifacts.has(cid)) return undefined
     let pending = this.inflight.get(cid)
     if (pending === undefined) {
-      pending = this.download(cid, hints, signal, maxBytes).finally(() => this.inflight.delete(cid))
+      pending = this.download(cid, hints, options.signal, options.maxBytes ?? LIMITS.artifactBytes).finally(
+        () => this.inflight.delete(cid),
+      )
       this.inflight.set(cid, pending)
     }
-    return pending
+    const supplier = await pending
+    if (options.announce !== false) this.announce(cid)
+    return supplier
+  }
+
+  /** Announces `cid` in the background, once per fetcher. */
+  private announce(cid: string): void {
+    if (this.announced.has(cid)) return
+    this.announced.add(cid)
+    void this.provide(cid)
   }
 
   /** Announces that we hold `cid`; best effort (provide resolves even when it reached nobody). */
@@ -98,17 +115,11 @@ export class ArtifactFetcher {
         return false
       }
     }
-    for (const peer of hints) if (await attempt(peer)) return this.afterDownload(cid, peer)
-    for await (const peer of this.providers(cid, signal))
-      if (await attempt(peer)) return this.afterDownload(cid, peer)
+    for (const peer of hints) if (await attempt(peer)) return peer
+    for await (const peer of this.providers(cid, signal)) if (await attempt(peer)) return peer
     throw new ZkpError('NOT_FOUND', `no peer could supply ${cid} (${errors.join('; ') || 'no providers'})`, {
       cid,
     })
-  }
-
-  private afterDownload(cid: string, supplier: PeerId): PeerId {
-    void this.provide(cid)
-    return supplier
   }
 
   private async *providers(cid: string, signal?: AbortSignal): AsyncGenerator<PeerId> {

@@ -71,18 +71,19 @@ export class RecordVerifier {
   private async load(circuitId: string, peers: readonly string[]): Promise<LoadedKey> {
     const { artifacts, fetcher } = this.c
     const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS)
-    // Whoever handed us the record, then its requester (which verified the proof), then the DHT.
+    // Whoever handed us the record, then its requester (which verified the proof), then the DHT. The key is
+    // not announced: checking records does not make this node a source of the circuit.
     const hints = [...new Set(peers)].map((p) => peerIdFromString(p))
     if (!(await artifacts.has(circuitId))) {
       if (fetcher === undefined) throw new ZkpError('NOT_FOUND', `circuit ${circuitId} is not held`)
-      await fetcher.fetch(circuitId, hints, signal, MANIFEST_MAX_BYTES)
+      await fetcher.fetch(circuitId, hints, { signal, maxBytes: MANIFEST_MAX_BYTES, announce: false })
     }
     const manifest = await artifacts.manifest(circuitId)
     if (manifest === undefined) throw new ZkpError('NOT_FOUND', `manifest ${circuitId} missing`)
     if (!(await artifacts.has(manifest.vkey))) {
       if (fetcher === undefined)
         throw new ZkpError('NOT_FOUND', `verification key ${manifest.vkey} is not held`)
-      await fetcher.fetch(manifest.vkey, hints, signal, MAX_VKEY_BYTES)
+      await fetcher.fetch(manifest.vkey, hints, { signal, maxBytes: MAX_VKEY_BYTES, announce: false })
     }
     // Keys are content-addressed, so a file that is not a verification key never becomes one: every proof
     // under it is judged as not verifying (the child refuses to prepare such a key).

@@ -139,12 +139,10 @@ export class Prover {
     // The manifest (a few hundred bytes) says how large the circuit is: fetch it before judging the deadline.
     if (!hasCircuit) {
       await this.c.fetcher
-        .fetch(
-          a.circuitId,
-          [peerIdFromString(a.requester)],
-          AbortSignal.timeout(MANIFEST_FETCH_MS),
-          MANIFEST_MAX_BYTES,
-        )
+        .fetch(a.circuitId, [peerIdFromString(a.requester)], {
+          signal: AbortSignal.timeout(MANIFEST_FETCH_MS),
+          maxBytes: MANIFEST_MAX_BYTES,
+        })
         .catch((err: unknown) => this.c.log('manifest %s: %s', a.circuitId, errorMessage(err)))
     }
     const estimatedMs = await this.estimate(a.circuitId)

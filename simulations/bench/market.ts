@@ -52,7 +52,8 @@ export async function benchScale(p: BenchPaths, tasks = 1000): Promise<Simulatio
     ...s,
     name: 'bench-scale-100',
     load: { ...s.load, tasks },
-    limits: { ...s.limits, durationMs: 1_800_000 },
+    // One event loop carries about 26 tasks a minute: allow 4 s a task.
+    limits: { ...s.limits, durationMs: Math.max(s.limits.durationMs, tasks * 4000) },
   }
   return simulate(parseScenario(raw), { ...p, ...quiet })
 }

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { defaultLogger } from '@libp2p/logger'
+import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ArtifactFetcher } from '../../node/artifacts/fetcher.ts'
 import { ARTIFACT_FRAME_BYTES, ARTIFACT_PROTOCOL, ArtifactRequest } from '../../protocol/artifact/index.ts'
@@ -55,10 +57,33 @@ describe('artifact exchange', () => {
     })
     // The liar is the only hint, so it is tried first; its bytes fail the hash check, and the DHT then
     // names node 1, which holds the true artifact.
-    const supplier = await fetcherOf(0).fetch(manifest.vkey, [liar.host.peerId], AbortSignal.timeout(30_000))
+    const supplier = await fetcherOf(0).fetch(manifest.vkey, [liar.host.peerId], {
+      signal: AbortSignal.timeout(30_000),
+    })
     expect(supplier?.toString()).toBe(net.node(1).peerId)
     const kept = await net.node(0).artifacts.get(manifest.vkey)
     expect(Buffer.compare(kept, await net.node(1).artifacts.get(manifest.vkey))).toBe(0)
+  })
+
+  it('announces what it fetched, unless the caller fetched only to check records', async () => {
+    const manifest = (await net.node(1).artifacts.manifest(circuitId))!
+    const fetcher = fetcherOf(0)
+    const signal = AbortSignal.timeout(30_000)
+    await fetcher.fetch(manifest.wasm, [net.node(1).host.peerId], { signal, announce: false })
+    await fetcher.fetch(manifest.zkey, [net.node(1).host.peerId], { signal })
+    const providers = async (cid: string) => {
+      const ids = new Set<string>()
+      for await (const p of net.node(2).host.contentRouting.findProviders(CID.parse(cid), { signal }))
+        ids.add(p.id.toString())
+      return ids
+    }
+    const me = net.node(0).peerId
+    // The announcement runs in the background: wait (boundedly) for the zkey's to land.
+    for (let i = 0; i < 40 && !(await providers(manifest.zkey)).has(me); i++) await sleep(250)
+    expect((await providers(manifest.zkey)).has(me)).toBe(true)
+    const wasm = await providers(manifest.wasm)
+    expect(wasm.has(net.node(1).peerId)).toBe(true)
+    expect(wasm.has(me)).toBe(false)
   })
 
   it('reports the integrity failure when the liar is the only source', async () => {
@@ -67,7 +92,7 @@ describe('artifact exchange', () => {
     // An artifact nobody honest announces: its CID is real but only the liar "has" it.
     const cid = artifactCid(new TextEncoder().encode('a file only the liar claims to have'))
     const err = await fetcherOf(0)
-      .fetch(cid, [liar.host.peerId], AbortSignal.timeout(20_000))
+      .fetch(cid, [liar.host.peerId], { signal: AbortSignal.timeout(20_000) })
       .then(
         () => undefined,
         (e: unknown) => e,
