@@ -31,6 +31,11 @@ export interface ProverJob {
   checks?: number
   /** The awarded round's deadline (unix ms). */
   provingDeadline?: number
+  /**
+   * Where the requester could be dialled when the award came (at most 8 multiaddrs): a restarted node's peer
+   * store is empty, and dialling the requester by peer id alone would wait on peer routing.
+   */
+  requesterAddrs?: string[]
   /** The signed delivery, journaled once proved, so a restart can still deliver it. */
   delivery?: Uint8Array
   provingMs?: number

@@ -25,6 +25,7 @@ import type { ZkpHost } from '../network/host.ts'
 import type { ProofEngine } from '../prover/engine.ts'
 import { bidKey, type Repositories, roundKey } from '../store/repositories.ts'
 import type { Store } from '../store/store.ts'
+import { dialableAddresses, rememberAddresses } from './peer-addresses.ts'
 import { ACTIVE_JOB_STATES, FINAL_JOB_STATES, type ProverJob } from './prover-job.ts'
 import { deliverWithRetry, fetchWork, prove } from './prover-work.ts'
 import { KeyedSerial } from './serial.ts'
@@ -105,6 +106,9 @@ export class Prover {
       if (FINAL_JOB_STATES.has(job.state)) continue
       this.unsettled.add(taskId)
       this.open.set(taskId, job)
+      await rememberAddresses(this.c.host, peerIdFromString(job.requester), job.requesterAddrs).catch(
+        (err: unknown) => this.c.log('addresses of %s: %s', job.requester, errorMessage(err)),
+      )
       if (ACTIVE_JOB_STATES.has(job.state)) await this.resume(job)
     }
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS)
@@ -220,9 +224,15 @@ export class Prover {
       // A replayed or stale award (same or older round) must not restart work that ran or ended.
       if (award.body.round < job.round || (award.body.round === job.round && job.state !== 'bid')) return
       // The award is journaled with the job it starts, in one write.
+      const requesterAddrs = await dialableAddresses(this.c.host, peerIdFromString(job.requester))
       const next = await this.update(
         job,
-        { state: 'awarded', round: award.body.round, provingDeadline: award.body.provingDeadline },
+        {
+          state: 'awarded',
+          round: award.body.round,
+          provingDeadline: award.body.provingDeadline,
+          requesterAddrs,
+        },
         [this.c.repos.awards.putOp(roundKey(taskId, award.body.round), award)],
       )
       await this.launch(next)

@@ -52,8 +52,8 @@ export async function benchScale(p: BenchPaths, tasks = 1000): Promise<Simulatio
     ...s,
     name: 'bench-scale-100',
     load: { ...s.load, tasks },
-    // One event loop carries about 26 tasks a minute: allow 4 s a task.
-    limits: { ...s.limits, durationMs: Math.max(s.limits.durationMs, tasks * 4000) },
+    // One event loop carries about 26 tasks a minute: allow 4 s a task (at most the scenario limit, 1 h).
+    limits: { ...s.limits, durationMs: Math.min(3_600_000, Math.max(s.limits.durationMs, tasks * 4000)) },
   }
   return simulate(parseScenario(raw), { ...p, ...quiet })
 }

@@ -121,11 +121,9 @@ export class Fleet {
   }
 
   /**
-   * Dials a few running peers the restarted node may link to, other than hubs. A restarted prover resumes
-   * its journaled work at once, dialling its requester by peer id before it knows an address; when that
-   * requester is also its bootstrap peer, the bootstrap dial joins the stuck dial and fails with it, and the
-   * node would stay alone (a node bug, described in simulations/README.md). These dials are what its own
-   * address book would give a real node.
+   * Dials a few running peers the restarted node may link to, other than hubs: what the address book of a
+   * long-running node would give it (libp2p's peer store is in memory, so a restart forgets every address
+   * but its bootstrap list and the requesters its jobs journaled).
    */
   private async rejoin(n: SimNode, node: ZkpNode): Promise<void> {
     const peers = this.running().filter((m) => m !== n && !m.group.roles.includes('requester'))

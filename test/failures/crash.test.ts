@@ -174,3 +174,47 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     expect(after.tasks.map((t) => t.state)).toEqual(['completed'])
   })
 })
+
+describe('a prover killed with SIGKILL mid-proof and restarted within the deadline', () => {
+  it('resumes its journaled job, reaches its requester (its only bootstrap peer) and delivers', async () => {
+    const dirs = { r: join(root, 'c-r'), p: join(root, 'c-p') }
+    const r = track(
+      await startNode(dirs.r, [
+        '--role',
+        'requester',
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--add-circuit',
+        CHAIN,
+      ]),
+    )
+    const circuitId = (await r.cli.waitFor(/^circuit\s+(\S+)/m))[1]!
+    const pArgs = ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]
+    const p = track(await startNode(dirs.p, pArgs))
+    await waitFor(
+      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 1,
+      'prover subscribed',
+    )
+    const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
+    const posted = await r.api('/v1/tasks', {
+      method: 'POST',
+      body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 180_000 },
+    })
+    expect(posted.status).toBe(201)
+    const taskId = posted.body.taskId as string
+    await p.cli.waitFor(/job \S+ proving/, 60_000)
+    expect(await p.cli.kill('SIGKILL')).toBe(null)
+
+    // Restarted, its peer store is empty: the job's journal says where its requester was.
+    const again = track(await startNode(dirs.p, pArgs))
+    await again.cli.waitFor(/job \S+ delivered/, 90_000)
+    await waitFor(async () => (await taskState(r, taskId))?.state === 'completed', 'task completed', 30_000)
+    const task = (await taskState(r, taskId))!
+    expect(task.events.filter((e) => e.kind === 'awarded')).toHaveLength(1)
+    expect(task.prover).toBe((await again.api('/v1/node')).body.peerId)
+    expect(await again.cli.kill('SIGTERM')).toBe(0)
+    const after = await inspect(dirs.p)
+    expect(after.problems).toEqual([])
+    expect(after.jobs.map((j) => j.state)).toEqual(['delivered'])
+  })
+})
