@@ -65,6 +65,8 @@ const MANIFEST_FETCH_MS = 2_000
 const SWEEP_MS = 1_000
 const SETTLE_AFTER_MS = 2_000
 const SETTLE_MAX_BACKOFF_MS = 60_000
+/** Asks kept for a second look while every slot is busy (oldest dropped first). */
+const MAX_DEFERRED_ASKS = 256
 /** A job the requester has not settled after this long is given up as lost. */
 const SETTLE_GIVE_UP_MS = 24 * 60 * 60 * 1000
 
@@ -87,6 +89,12 @@ export class Prover {
    * (every prover looks up its job for every award, and the winner's is the path from award to work).
    */
   private readonly open = new Map<string, ProverJob>()
+  /**
+   * Asks that came while every slot was busy, by task id: looked at again as soon as a slot frees, if their
+   * bid window is still open (a requester that submits its next task the moment the last one is verified
+   * would otherwise never hear from the prover that just proved it).
+   */
+  private readonly deferred = new Map<string, SignedAsk>()
   /** Measured proving time per circuit (moving average), used for estimates in bids. */
   private readonly measured = new Map<string, number>()
   private sweeper: NodeJS.Timeout | undefined
@@ -135,9 +143,12 @@ export class Prover {
     if (a.requester === this.c.peerId) return
     if (this.init.circuits.length > 0 && !this.init.circuits.includes(a.circuitId)) return
     if (this.init.price > a.maxPrice) return
-    const free = this.init.maxConcurrent - this.running.size
-    if (free <= 0) return
     const taskId = toHex(Ask.id(ask))
+    const free = this.init.maxConcurrent - this.running.size
+    if (free <= 0) {
+      this.defer(taskId, ask)
+      return
+    }
     if (await this.c.repos.jobs.has(taskId)) return
     const hasCircuit = await this.c.artifacts.hasCircuit(a.circuitId)
     // The manifest (a few hundred bytes) says how large the circuit is: fetch it before judging the deadline.
@@ -284,6 +295,7 @@ export class Prover {
       .finally(() => {
         if (this.running.get(job.taskId) === ctl) this.running.delete(job.taskId)
         this.working.delete(done)
+        this.reconsider()
       })
     this.working.add(done)
   }
@@ -325,6 +337,28 @@ export class Prover {
       }
     } finally {
       clearTimeout(deadline)
+    }
+  }
+
+  private defer(taskId: string, ask: SignedAsk): void {
+    if (this.deferred.size >= MAX_DEFERRED_ASKS) this.deferred.delete(this.deferred.keys().next().value!)
+    this.deferred.set(taskId, ask)
+  }
+
+  /** A slot freed: bid on deferred asks whose window is still open, oldest first, while slots remain. */
+  private reconsider(): void {
+    const now = this.c.now()
+    for (const [taskId, ask] of this.deferred) {
+      if (!this.started || this.running.size >= this.init.maxConcurrent) return
+      this.deferred.delete(taskId)
+      if (now >= ask.body.createdAt + ask.body.bidWindowMs) continue
+      // The ask was stored when it first came; onAsk re-checks everything else (a job for it, the deadline).
+      const stored = this.c.repos.asks.has(taskId).then((held) => {
+        if (!held) throw new ZkpError('NOT_FOUND', `ask ${taskId.slice(0, 8)} is not stored`)
+      })
+      this.onAsk(ask, stored).catch((err: unknown) =>
+        this.c.log('deferred ask %s: %s', taskId.slice(0, 8), errorMessage(err)),
+      )
     }
   }
 
