@@ -352,11 +352,11 @@ export class Prover {
       if (!this.started || this.running.size >= this.init.maxConcurrent) return
       this.deferred.delete(taskId)
       if (now >= ask.body.createdAt + ask.body.bidWindowMs) continue
-      // The ask was stored when it first came; onAsk re-checks everything else (a job for it, the deadline).
-      const stored = this.c.repos.asks.has(taskId).then((held) => {
-        if (!held) throw new ZkpError('NOT_FOUND', `ask ${taskId.slice(0, 8)} is not stored`)
-      })
-      this.onAsk(ask, stored).catch((err: unknown) =>
+      // Bid only on an ask the store holds (a job is never journaled without its ask); onAsk re-checks the rest.
+      const retry = async () => {
+        if (await this.c.repos.asks.has(taskId)) await this.onAsk(ask)
+      }
+      retry().catch((err: unknown) =>
         this.c.log('deferred ask %s: %s', taskId.slice(0, 8), errorMessage(err)),
       )
     }
