@@ -94,7 +94,7 @@ export class Prover {
    * bid window is still open (a requester that submits its next task the moment the last one is verified
    * would otherwise never hear from the prover that just proved it).
    */
-  private readonly deferred = new Map<string, SignedAsk>()
+  private readonly deferred = new Map<string, { ask: SignedAsk; held: Promise<boolean> }>()
   /** Measured proving time per circuit (moving average), used for estimates in bids. */
   private readonly measured = new Map<string, number>()
   private sweeper: NodeJS.Timeout | undefined
@@ -146,7 +146,7 @@ export class Prover {
     const taskId = toHex(Ask.id(ask))
     const free = this.init.maxConcurrent - this.running.size
     if (free <= 0) {
-      this.defer(taskId, ask)
+      this.defer(taskId, ask, stored)
       return
     }
     if (await this.c.repos.jobs.has(taskId)) return
@@ -340,21 +340,26 @@ export class Prover {
     }
   }
 
-  private defer(taskId: string, ask: SignedAsk): void {
+  /** `stored`: the ask's write, still running when the ask is deferred (a failed write means no bid). */
+  private defer(taskId: string, ask: SignedAsk, stored: Promise<void>): void {
     if (this.deferred.size >= MAX_DEFERRED_ASKS) this.deferred.delete(this.deferred.keys().next().value!)
-    this.deferred.set(taskId, ask)
+    const held = stored.then(
+      () => true,
+      () => false,
+    )
+    this.deferred.set(taskId, { ask, held })
   }
 
   /** A slot freed: bid on deferred asks whose window is still open, oldest first, while slots remain. */
   private reconsider(): void {
     const now = this.c.now()
-    for (const [taskId, ask] of this.deferred) {
+    for (const [taskId, { ask, held }] of this.deferred) {
       if (!this.started || this.running.size >= this.init.maxConcurrent) return
       this.deferred.delete(taskId)
       if (now >= ask.body.createdAt + ask.body.bidWindowMs) continue
-      // Bid only on an ask the store holds (a job is never journaled without its ask); onAsk re-checks the rest.
+      // Bid only once the ask is stored (a job is never journaled without its ask); onAsk re-checks the rest.
       const retry = async () => {
-        if (await this.c.repos.asks.has(taskId)) await this.onAsk(ask)
+        if (await held) await this.onAsk(ask)
       }
       retry().catch((err: unknown) =>
         this.c.log('deferred ask %s: %s', taskId.slice(0, 8), errorMessage(err)),
