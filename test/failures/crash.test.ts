@@ -79,7 +79,8 @@ describe('a prover killed with SIGKILL mid-proof', () => {
         '--bid-window',
         '2000',
         '--deadline',
-        '12000',
+        // Long enough for the winner to fetch the circuit and reach proving on a loaded CI machine.
+        '30000',
         '--out',
         out,
       ]),
