@@ -49,6 +49,24 @@ async function inspect(
   }
 }
 
+/** Waits until requester `r` sees `n` provers subscribed to the bid topic. */
+const subscribed = (r: StartedNode, n: number) =>
+  waitFor(async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= n, 'provers subscribed')
+
+/**
+ * Posts one poseidon-chain task at `r` through its API and returns its id. The deadline is far enough off that
+ * only a lost award, not a slow machine, could lead to a second one.
+ */
+async function postChainTask(r: StartedNode, circuitId: string): Promise<string> {
+  const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
+  const posted = await r.api('/v1/tasks', {
+    method: 'POST',
+    body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 180_000 },
+  })
+  expect(posted.status).toBe(201)
+  return posted.body.taskId as string
+}
+
 const taskState = async (node: StartedNode, id: string): Promise<TaskRecord | undefined> => {
   const res = await node.api(`/v1/tasks/${id}`).catch(() => undefined)
   return res?.status === 200 ? (res.body as TaskRecord) : undefined
@@ -60,10 +78,7 @@ describe('a prover killed with SIGKILL mid-proof', () => {
     const r = track(await startNode(dirs.r, ['--role', 'requester', '--listen', '/ip4/127.0.0.1/tcp/0']))
     const p1 = track(await startNode(dirs.p1, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
     const p2 = track(await startNode(dirs.p2, ['--role', 'prover', '--price', '80', '--bootstrap', r.addr]))
-    await waitFor(
-      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 2,
-      'provers subscribed',
-    )
+    await subscribed(r, 2)
     const out = join(root, 'a-out')
     const submit = track(
       new Cli([
@@ -126,18 +141,8 @@ describe('a requester killed with SIGKILL mid-task and restarted', () => {
     let r = track(await startNode(dirs.r, rArgs))
     const circuitId = (await r.cli.waitFor(/^circuit\s+(\S+)/m))[1]!
     const p = track(await startNode(dirs.p, ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]))
-    await waitFor(
-      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 1,
-      'prover subscribed',
-    )
-    const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
-    const posted = await r.api('/v1/tasks', {
-      method: 'POST',
-      // The deadline is far enough off that only a lost award, not a slow machine, could lead to a second one.
-      body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 180_000 },
-    })
-    expect(posted.status).toBe(201)
-    const taskId = posted.body.taskId as string
+    await subscribed(r, 1)
+    const taskId = await postChainTask(r, circuitId)
 
     await p.cli.waitFor(/job \S+ proving/, 60_000)
     expect(await r.cli.kill('SIGKILL')).toBe(null)
@@ -192,17 +197,8 @@ describe('a prover killed with SIGKILL mid-proof and restarted within the deadli
     const circuitId = (await r.cli.waitFor(/^circuit\s+(\S+)/m))[1]!
     const pArgs = ['--role', 'prover', '--price', '50', '--bootstrap', r.addr]
     const p = track(await startNode(dirs.p, pArgs))
-    await waitFor(
-      async () => (await r.api('/v1/node')).body?.topics?.bid?.subscribers >= 1,
-      'prover subscribed',
-    )
-    const input = JSON.parse(await readFile(CHAIN_INPUT, 'utf8'))
-    const posted = await r.api('/v1/tasks', {
-      method: 'POST',
-      body: { circuitId, input, maxPrice: '100', bidWindowMs: 1000, provingDeadlineMs: 180_000 },
-    })
-    expect(posted.status).toBe(201)
-    const taskId = posted.body.taskId as string
+    await subscribed(r, 1)
+    const taskId = await postChainTask(r, circuitId)
     await p.cli.waitFor(/job \S+ proving/, 60_000)
     expect(await p.cli.kill('SIGKILL')).toBe(null)
 
