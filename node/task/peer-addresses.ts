@@ -3,8 +3,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { ZkpHost } from '../network/host.ts'
 
 /** How many of a peer's addresses a job journals, and the longest address kept. */
-export const MAX_JOURNALED_ADDRS = 8
-export const MAX_ADDR_CHARS = 256
+const MAX_JOURNALED_ADDRS = 8
+const MAX_ADDR_CHARS = 256
 
 /**
  * Where `peer` can be dialled now, to journal with work that will need to reach it after a restart (libp2p's
@@ -28,13 +28,13 @@ export async function dialableAddresses(host: ZkpHost, peer: PeerId): Promise<st
 /**
  * Puts journaled addresses of `peer` back in the peer store, so that a dial by peer id finds them at once
  * rather than waiting on peer routing (a node just restarted knows nobody). Addresses that no longer parse
- * are skipped; returns how many were added.
+ * are skipped.
  */
 export async function rememberAddresses(
   host: ZkpHost,
   peer: PeerId,
   addrs: readonly string[] | undefined,
-): Promise<number> {
+): Promise<void> {
   const parsed = (addrs ?? []).slice(0, MAX_JOURNALED_ADDRS).flatMap((a) => {
     try {
       return [multiaddr(a)]
@@ -43,5 +43,4 @@ export async function rememberAddresses(
     }
   })
   if (parsed.length > 0) await host.peerStore.merge(peer, { multiaddrs: parsed })
-  return parsed.length
 }
